@@ -1,0 +1,30 @@
+# Every install the project needs lives here: a fresh machine needs only Python 3.11 and make.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m harness demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check harness tests
+	$(BIN)/ruff format --check harness tests
+	$(BIN)/mypy harness
+
+bench: $(STAMP)
+	$(BIN)/python -m harness.bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,10 @@
+"""The mock JWT Pizza Factory ("Headquarters"): the real factory's API, field for field, plus an
+admin control plane that arms chaos and extra faults for tests and game days.
+
+Start it with `harness serve factory`, or in-process with `create_app(FactoryConfig(...))`.
+"""
+
+from harness.factory.app import create_app
+from harness.factory.config import ChaosStart, FactoryConfig
+
+__all__ = ["ChaosStart", "FactoryConfig", "create_app"]

@@ -1,0 +1,47 @@
+"""One worker process's view of the factory: its settings, the shared store, the key and the RNG."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from harness.factory.config import ChaosStart, FactoryConfig
+from harness.factory.faults import FaultEngine
+from harness.factory.keys import PizzaSigner, load_or_create_key
+from harness.factory.store import Chaos, FactoryStore, Snapshot
+
+FIX_CODE_ALPHABET = string.digits + string.ascii_lowercase
+
+
+def new_fix_code() -> str:
+    """8 random base-36 characters, like the real factory's fixCode."""
+    return "".join(secrets.choice(FIX_CODE_ALPHABET) for _ in range(8))
+
+
+@dataclass
+class FactoryRuntime:
+    config: FactoryConfig
+    store: FactoryStore
+    signer: PizzaSigner
+    faults: FaultEngine
+    rng: random.Random
+
+    @classmethod
+    def open(cls, config: FactoryConfig, state_dir: Path) -> FactoryRuntime:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        store = FactoryStore(state_dir / "factory.db")
+        store.seed(config.vendor_id, config.vendor_name, config.vendor_key, config.order_delay_ms)
+        signer = PizzaSigner(load_or_create_key(state_dir / "factory-key.pem"))
+        rng = random.Random(config.seed)
+        return cls(config, store, signer, FaultEngine(rng), rng)
+
+    def snapshot(self) -> Snapshot:
+        return self.store.snapshot()
+
+    def arm(self, chaos_type: str, start: ChaosStart, *, by: str) -> Chaos:
+        start_at = start.start_date(datetime.now(UTC), self.rng).timestamp()
+        return self.store.arm_chaos(chaos_type, new_fix_code(), start_at, by=by)

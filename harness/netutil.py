@@ -1,0 +1,40 @@
+"""Small helpers for the servers the harness starts: free loopback ports and health waits."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import httpx
+
+from harness.errors import ServerError
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free on `host` right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(url: str, *, timeout_s: float = 20.0, is_alive: object = None) -> None:
+    """Poll `url` until it answers any HTTP status, or raise ServerError after `timeout_s`.
+
+    `is_alive`, when given, is a callable returning False once the server process has died, so a
+    crash is reported at once instead of after the timeout.
+    """
+    deadline = time.monotonic() + timeout_s
+    last_error = "no answer"
+    while time.monotonic() < deadline:
+        if callable(is_alive) and not is_alive():
+            raise ServerError(f"the server for {url} exited before it became healthy")
+        try:
+            httpx.get(url, timeout=1.0)
+            return
+        except httpx.HTTPError as exc:
+            last_error = str(exc) or type(exc).__name__
+        time.sleep(0.05)
+    raise ServerError(
+        f"{url} did not answer within {timeout_s:.0f} s ({last_error})",
+        fix="check the server's log above, or free the port it wanted",
+    )

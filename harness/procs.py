@@ -1,0 +1,113 @@
+"""Child processes the harness starts (factory, service, later traffic): started on 127.0.0.1,
+waited on until healthy, and always stopped: SIGTERM, then SIGKILL after a grace period.
+
+Use as a context manager, or keep a `ProcessGroup` that stops everything it started on every exit
+path (normal return, exception, Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, suppress
+from pathlib import Path
+from types import TracebackType
+
+from harness.netutil import wait_healthy
+
+
+class ManagedProcess(AbstractContextManager["ManagedProcess"]):
+    """One `python -m harness ...` child (or any argv), its log file, and its health URL."""
+
+    def __init__(self, name: str, argv: Sequence[str], health_url: str, log_path: Path) -> None:
+        self.name, self.argv, self.health_url, self.log_path = (
+            name,
+            list(argv),
+            health_url,
+            log_path,
+        )
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def harness(
+        cls, name: str, args: Sequence[str], health_url: str, log_dir: Path
+    ) -> ManagedProcess:
+        return cls(
+            name, [sys.executable, "-m", "harness", *args], health_url, log_dir / f"{name}.log"
+        )
+
+    def start(self, *, timeout_s: float = 30.0) -> ManagedProcess:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            # Own session: a Ctrl-C in the terminal reaches us, and we stop the child ourselves.
+            self.proc = subprocess.Popen(
+                self.argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        try:
+            wait_healthy(self.health_url, timeout_s=timeout_s, is_alive=self.alive)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, grace_s: float = 5.0) -> int | None:
+        """Stop the child and everything in its process group; returns its exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self._signal(signal.SIGTERM)
+            try:
+                self.proc.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
+                self.proc.wait()
+        self._signal(signal.SIGKILL)  # workers a supervisor left behind
+        return self.proc.returncode
+
+    def _signal(self, sig: signal.Signals) -> None:
+        assert self.proc is not None
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, sig)
+
+    def log_tail(self, lines: int = 20) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def __enter__(self) -> ManagedProcess:
+        return self.start() if self.proc is None else self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class ProcessGroup(AbstractContextManager["ProcessGroup"]):
+    """Starts processes in order and stops them in reverse order, whatever happens."""
+
+    def __init__(self) -> None:
+        self.members: list[ManagedProcess] = []
+
+    def start(self, process: ManagedProcess, *, timeout_s: float = 30.0) -> ManagedProcess:
+        self.members.append(process)
+        return process.start(timeout_s=timeout_s)
+
+    def stop(self) -> None:
+        while self.members:
+            self.members.pop().stop()
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
