@@ -7,6 +7,7 @@ of a run), and reset everything.
 
 from __future__ import annotations
 
+import os
 import secrets
 from typing import Any
 
@@ -69,6 +70,7 @@ def state_view(request: Request) -> dict[str, Any]:
         "orderDelayMs": snap.order_delay_ms,
         "faults": [{**spec, "armedDate": epoch_to_iso(at)} for _, spec, at in snap.faults],
         "faultKinds": sorted(KINDS),
+        "worker": os.getpid(),
     }
 
 

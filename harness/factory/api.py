@@ -41,8 +41,6 @@ async def create_order(request: Request) -> Response:
     rt = runtime(request)
     state, now = rt.snapshot(), time.time()
     body = await json_body(request)
-    if (answer := await rt.faults.apply(rt.faults.armed(state.faults), request, now)) is not None:
-        return answer
     key = api_key(request)
     if key != state.vendor.api_key:
         return message("invalid authentication", 401)

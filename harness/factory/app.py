@@ -21,6 +21,7 @@ from harness.factory.admin import ADMIN_ROUTES
 from harness.factory.api import ROUTES
 from harness.factory.body import BodyError
 from harness.factory.config import FactoryConfig
+from harness.factory.inject import FaultInjector
 from harness.factory.responses import json_response, message
 from harness.factory.runtime import FactoryRuntime
 
@@ -104,7 +105,7 @@ def create_app(config: FactoryConfig, state_dir: Path | None = None) -> Starlett
     )
     app = Starlette(
         routes=[*ROUTES, admin],
-        middleware=[Middleware(ExpressCors)],
+        middleware=[Middleware(ExpressCors), Middleware(FaultInjector)],
         exception_handlers={
             HTTPException: _unknown,
             BodyError: _body_error,

@@ -1,0 +1,92 @@
+"""Shared fixtures: the factory in-process (unit tests) and on a real socket (contract tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from harness.factory import ChaosStart, FactoryConfig, create_app
+from harness.netutil import free_port
+from harness.procs import ManagedProcess
+
+VENDOR_KEY = "0123456789abcdef0123456789abcdef"
+ADMIN_TOKEN = "admin-secret"
+ADMIN = {"authorization": f"Bearer {ADMIN_TOKEN}"}
+VENDOR = {"authorization": f"Bearer {VENDOR_KEY}"}
+ORDER: dict[str, Any] = {
+    "diner": {"id": 719, "name": "j", "email": "j@jwt.com"},
+    "order": {
+        "items": [{"menuId": 1, "description": "Veggie", "price": 0.0038}],
+        "storeId": "5",
+        "franchiseId": 4,
+        "id": 278,
+    },
+}
+
+
+def factory_config(**overrides: Any) -> FactoryConfig:
+    settings: dict[str, Any] = {
+        "vendor_key": VENDOR_KEY,
+        "admin_token": ADMIN_TOKEN,
+        "chaos_start": ChaosStart("now"),
+        "order_delay_ms": 50,
+        "seed": 7,
+    }
+    return FactoryConfig(**{**settings, **overrides})
+
+
+@pytest.fixture
+def factory(tmp_path: Path) -> Iterator[TestClient]:
+    """The factory app in-process (no socket), chaos starting `now`, 50 ms order delay."""
+    with TestClient(create_app(factory_config(), tmp_path / "state")) as client:
+        yield client
+
+
+class LiveFactory:
+    """A factory served by `harness serve factory` on a free loopback port."""
+
+    def __init__(self, tmp: Path, workers: int = 1, **extra: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = [
+            "serve",
+            "factory",
+            "--port",
+            str(self.port),
+            "--vendor-key",
+            VENDOR_KEY,
+            "--admin-token",
+            ADMIN_TOKEN,
+            "--chaos-start",
+            extra.get("chaos_start", "now"),
+            "--order-delay-ms",
+            extra.get("order_delay_ms", "50"),
+            "--workers",
+            str(workers),
+        ]
+        self.process = ManagedProcess.harness("factory", args, f"{self.url}/api/docs", tmp)
+
+    def order(self, client: httpx.Client, **kw: Any) -> httpx.Response:
+        return client.post(f"{self.url}/api/order", json=ORDER, headers=VENDOR, **kw)
+
+    def admin(self, client: httpx.Client, method: str, path: str, **kw: Any) -> httpx.Response:
+        return client.request(method, f"{self.url}/admin{path}", headers=ADMIN, **kw)
+
+
+@pytest.fixture
+def live_factory(tmp_path: Path) -> Iterator[LiveFactory]:
+    live = LiveFactory(tmp_path)
+    with live.process:
+        yield live
+
+
+@pytest.fixture
+def live_factory_2workers(tmp_path: Path) -> Iterator[LiveFactory]:
+    live = LiveFactory(tmp_path, workers=2)
+    with live.process:
+        yield live
