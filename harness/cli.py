@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Each of these modules adds its own commands with `register(commands, servers)`.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("harness.service.cli",)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
