@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -81,10 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Each of these modules adds its own commands with `register(commands, servers)`.
-COMMAND_MODULES: tuple[str, ...] = ("harness.service.cli",)
+COMMAND_MODULES: tuple[str, ...] = ("harness.service.cli", "harness.demo")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # SIGTERM unwinds like Ctrl-C, so every `with` block stops its servers and clears chaos.
+    signal.signal(signal.SIGTERM, _interrupt)
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
