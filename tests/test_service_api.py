@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jwt
 import pytest
-from test_service_support import JWT_SECRET, ORDER, Wired, wired
+from service_support import JWT_SECRET, ORDER, Wired, wired
 
 
 @pytest.fixture

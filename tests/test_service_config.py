@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from test_service_support import JWT_SECRET, service_config
+from service_support import JWT_SECRET, service_config
 
 from harness.cli import build_parser, main
 from harness.errors import ConfigError, ExitCode

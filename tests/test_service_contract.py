@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from test_service_support import FACTORY_ADMIN, FACTORY_KEY, ORDER, metric, read_log
+from service_support import FACTORY_ADMIN, FACTORY_KEY, ORDER, metric, read_log
 
 from harness.netutil import free_port
 from harness.procs import ManagedProcess, ProcessGroup

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from test_service_support import FACTORY_ADMIN, FACTORY_KEY, ORDER, Wired, factory_config, wired
+from service_support import FACTORY_ADMIN, FACTORY_KEY, ORDER, Wired, factory_config, wired
 
 from harness.netutil import free_port
 

@@ -17,11 +17,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from harness.errors import ConfigError
+from harness.express import json_body, json_response, message
 from harness.factory.api import CHAOS_TYPES, report_url, runtime
-from harness.factory.body import json_body
 from harness.factory.config import ChaosStart
 from harness.factory.faults import KINDS, FaultSpec, build_fault
-from harness.factory.responses import json_response, message
 from harness.factory.timefmt import epoch_to_iso
 
 

@@ -11,9 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from harness.factory.body import json_body
+from harness.express import json_body, json_response, message
 from harness.factory.docs import ENDPOINTS
-from harness.factory.responses import json_response, message
 from harness.factory.runtime import FactoryRuntime
 from harness.factory.store import Chaos, Snapshot
 

@@ -14,47 +14,17 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from harness.errors import ConfigError
+from harness.express import BodyError, ExpressCors, json_response, message
 from harness.factory.admin import ADMIN_ROUTES
 from harness.factory.api import ROUTES
-from harness.factory.body import BodyError
 from harness.factory.config import FactoryConfig
 from harness.factory.inject import FaultInjector
-from harness.factory.responses import json_response, message
 from harness.factory.runtime import FactoryRuntime
 
 log = logging.getLogger("harness.factory")
-
-
-class ExpressCors:
-    """Every answer carries the real factory's permissive CORS headers.
-
-    Starlette's CORSMiddleware only answers requests that carry an Origin and rejects unknown
-    ones; the real factory sets these four headers on every response, so we copy that by hand.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        origin = next((v for k, v in scope["headers"] if k == b"origin"), b"*")
-        cors = [
-            (b"access-control-allow-origin", origin),
-            (b"access-control-allow-methods", b"GET, POST, PUT, DELETE"),
-            (b"access-control-allow-headers", b"Content-Type, Authorization"),
-            (b"access-control-allow-credentials", b"true"),
-        ]
-
-        async def send_with_cors(msg: Message) -> None:
-            if msg["type"] == "http.response.start":
-                msg["headers"] = [*msg.get("headers", []), *cors]
-            await send(msg)
-
-        await self.app(scope, receive, send_with_cors)
 
 
 class AdminGuard:

@@ -14,9 +14,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from harness.factory.app import ExpressCors
-from harness.factory.body import BodyError
-from harness.factory.responses import message
+from harness.express import BodyError, ExpressCors, message
 from harness.service import franchises, meta, orders, users
 from harness.service.auth import Tokens
 from harness.service.config import ServiceConfig

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from harness.factory.responses import json_response
+from harness.express import json_response
 from harness.service.runtime import runtime
 
 DEFAULT_LIMIT, MAX_LIMIT = 10, 1000

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from harness.factory.responses import json_response
+from harness.express import json_response
 from harness.service.docs import ENDPOINTS
 from harness.service.runtime import runtime
 

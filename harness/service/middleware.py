@@ -8,7 +8,7 @@ import time
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from harness.factory.responses import message
+from harness.express import message
 from harness.service.logs import ServiceLog
 from harness.service.telemetry import PizzaMetrics
 

@@ -13,8 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from harness.factory.body import json_body
-from harness.factory.responses import json_response, message
+from harness.express import json_body, json_response, message
 from harness.service.auth import Diner
 from harness.service.runtime import diner_required, runtime
 from harness.service.store import OrderItem, PizzaStore

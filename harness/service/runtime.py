@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from harness.factory.responses import message
+from harness.express import message
 from harness.service.auth import Diner, Tokens
 from harness.service.config import ServiceConfig
 from harness.service.factory_client import FactoryClient

@@ -7,8 +7,8 @@ from typing import Any
 from pydantic import Field
 from starlette.responses import Response
 
+from harness.express import json_response
 from harness.factory.faults import Fault, FaultContext
-from harness.factory.responses import json_response
 
 
 class Error(Fault, kind="error"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from starlette.responses import Response
 
+from harness.express import json_response
 from harness.factory.faults import Fault, FaultContext
-from harness.factory.responses import json_response
 
 
 class RateLimit(Fault, kind="ratelimit"):
