@@ -12,8 +12,9 @@ Rows (each the median of several interleaved runs, with min, max, target and PAS
 
 Why this shape: the machine has 2 cores shared with other work, so absolute figures move from run
 to run. Every measure runs once per round (A, B, C, A, B, C, ...) so noise hits all alike, ratios
-divide samples of the same round, and each row reports CPU per process (the load generator's too)
-so a reader can see whether a server was CPU-bound and what the load itself cost.
+divide samples of the same round, and each row reports CPU per process (the load generator's too,
+and `others`: the rest of the machine) so a reader can see whether a server was CPU-bound, what the
+load itself cost, and whether someone else's work slowed a round.
 
     python -m harness.bench [--runs 5] [--seconds 3] [--only factory|service]
 

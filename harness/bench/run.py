@@ -25,6 +25,12 @@ from harness.procs import ProcessGroup
 
 GROUPS = ("factory", "service")
 TRANSPORTS = ("aiohttp", "httpx")
+LEGEND = (
+    "bench = this process (the signer, or the load generator); others = the rest of the machine."
+)
+SERVICE_LEGEND = (
+    "Service: one process, SQLite file (WAL), --quiet-logs, the 2-worker factory behind."
+)
 # id, label, unit, target (median at least), (numerator, denominator) for a ratio row
 LAYOUT: list[tuple[str, str, str, float | None, tuple[str, str] | None]] = [
     ("sign", "raw RS256 signing (bench process)", "signs/s", None, None),
@@ -143,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = build_rows(samples)
     title = f"harness bench: median of {args.runs} runs x {args.seconds:g} s, 64 in flight"
     print(table(rows, title))
+    print(LEGEND)
+    if "service_aiohttp" in samples:
+        print(SERVICE_LEGEND)
     for line in [*missed(rows), *skipped]:
         print(line)
     write_json(args.json, rows, args, skipped)
