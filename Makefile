@@ -23,7 +23,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check harness tests
 	$(BIN)/mypy harness
 
+# wrk loads the factory rows (a C load generator leaves the 2 cores to the server measured);
+# without it (not root, no apt) the bench falls back to its aiohttp load generator and says so.
 bench: $(STAMP)
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } \
+		|| echo "make bench: could not install wrk; factory rows use the aiohttp generator"
 	$(BIN)/python -m harness.bench
 
 clean:

@@ -37,17 +37,24 @@ class BodyError(Exception):
         self.message = message
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    """The parsed JSON object, `{}` for a non-JSON content type, or BodyError (400/413)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > LIMIT_BYTES:
-        raise BodyError(413, "request entity too large")
+async def _bounded_body(request: Request) -> bytes:
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > LIMIT_BYTES:
             raise BodyError(413, "request entity too large")
-    if "json" not in request.headers.get("content-type", "") or not raw:
+    return bytes(raw)
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The parsed JSON object, `{}` for a non-JSON content type, or BodyError (400/413)."""
+    headers = request.headers
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > LIMIT_BYTES:
+        raise BodyError(413, "request entity too large")
+    # With a Content-Length the server already bounds the body; only chunked bodies are counted.
+    raw = await request.body() if declared.isdigit() else await _bounded_body(request)
+    if "json" not in headers.get("content-type", "") or not raw:
         return {}
     try:
         parsed = json.loads(raw)

@@ -28,7 +28,18 @@ def test_tiny_factory_bench_reports_every_factory_row(tmp_path: Path) -> None:
         assert row["label"] in done.stdout
     assert rows["factory_1w"]["not_ok"] == {}
     assert "round 1/1" in done.stderr
+    assert "Factory rows loaded by" in done.stdout
     assert sorted(p.name for p in (tmp_path / "bench-logs").iterdir()) == [
         "factory-1w.log",
         "factory-2w.log",
     ]
+
+
+def test_wrk_summary_line_becomes_a_sample() -> None:
+    from harness.bench.wrk import MARK, parse, to_sample
+
+    line = f'{MARK}{{"requests":1000,"duration_us":2000000,"status":10,"connect":0,'
+    line += '"read":5,"write":0,"timeout":1}'
+    sample = to_sample(parse(f"Running 2s test\n{line}\n"), {"factory": 99.0})
+    assert sample.rate == (1000 - 10 - 5 - 1) / 2
+    assert dict(sample.errors) == {"status": 10, "read": 5, "timeout": 1}

@@ -18,6 +18,7 @@ from types import FrameType
 import httpx
 
 from harness.bench import targets as t
+from harness.bench import wrk
 from harness.bench.load import Sample
 from harness.bench.report import Row, missed, table
 from harness.errors import ExitCode, HarnessError
@@ -59,8 +60,9 @@ def setup(
     if "factory" in args.only:
         one = t.start_factory(group, work, logs, 1)
         measures += [t.sign_measure(work / "factory-1w" / "factory-key.pem")]
-        measures += [t.factory_orders(one, "factory_1w"), t.factory_orders(two, "factory_2w")]
-        measures += [t.factory_jwks(one)]
+        gen = args.load_generator
+        measures += [t.factory_orders(one, "factory_1w", gen)]
+        measures += [t.factory_orders(two, "factory_2w", gen), t.factory_jwks(one, gen)]
     if "service" in args.only:
         try:
             for transport in TRANSPORTS:
@@ -101,7 +103,13 @@ def build_rows(samples: dict[str, list[Sample]]) -> list[Row]:
 
 def write_json(path: Path, rows: list[Row], args: argparse.Namespace, skipped: list[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"runs": args.runs, "seconds": args.seconds, "in_flight": 64, "diners": args.diners}
+    meta = {
+        "runs": args.runs,
+        "seconds": args.seconds,
+        "in_flight": 64,
+        "diners": args.diners,
+        "factory_load_generator": args.load_generator,
+    }
     meta |= {"cpus": os.cpu_count(), "python": platform.python_version(), "at": time.time()}
     data = {
         "meta": meta,
@@ -119,7 +127,17 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--only", choices=GROUPS, action="append", help="rows to run (default all)")
     p.add_argument("--diners", type=int, default=64, help="diners registered per service")
     p.add_argument("--json", type=Path, default=Path("reports/bench.json"), help="JSON output")
+    p.add_argument(
+        "--load-generator",
+        choices=("auto", "wrk", "aiohttp"),
+        default="auto",
+        help="for the factory rows; auto: wrk when installed (default)",
+    )
     args = p.parse_args(argv)
+    if args.load_generator == "auto":
+        args.load_generator = "wrk" if wrk.available() else "aiohttp"
+    if args.load_generator == "wrk" and not wrk.available():
+        p.error("--load-generator wrk: wrk is not installed (apt-get install wrk, or make bench)")
     if args.runs < 1 or not 0 < args.seconds <= 60:
         p.error("--runs must be >= 1 and --seconds in (0, 60]")
     args.only = args.only or list(GROUPS)
@@ -150,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     title = f"harness bench: median of {args.runs} runs x {args.seconds:g} s, 64 in flight"
     print(table(rows, title))
     print(LEGEND)
+    if "factory_1w" in samples:
+        print(f"Factory rows loaded by {args.load_generator} (1 thread, 64 connections).")
     if "service_aiohttp" in samples:
         print(SERVICE_LEGEND)
     for line in [*missed(rows), *skipped]:

@@ -25,6 +25,7 @@ from harness.bench.load import (
     is_200,
     post_json,
 )
+from harness.bench.wrk import drive_wrk
 from harness.errors import ServerError
 from harness.factory.keys import PizzaSigner, load_or_create_key
 from harness.netutil import free_port
@@ -46,6 +47,9 @@ DINER_ORDER = {
     "storeId": 1,
     "items": [{"menuId": 1, "description": "Veggie", "price": 0.0038}],
 }
+
+
+Ok = Callable[[int, bytes], bool]
 
 
 @dataclass(frozen=True)
@@ -112,16 +116,22 @@ def _start(group: ProcessGroup, proc: ManagedProcess) -> None:
         raise ServerError(f"{exc.message}\n{proc.log_tail()}", fix=exc.fix) from None
 
 
-def factory_orders(factory: Server, id: str) -> Measure:
+def _one_request(id: str, req: Req, ok: Ok, factory: Server, generator: str) -> Measure:
+    """A factory row: wrk when asked for, else the aiohttp generator."""
+    sessions = {"factory": factory.session}
+    if generator == "wrk":
+        return Measure(id, lambda s: drive_wrk(req, seconds=s, sessions=sessions))
+    return Measure(id, lambda s: drive([req], ok, seconds=s, sessions=sessions))
+
+
+def factory_orders(factory: Server, id: str, generator: str) -> Measure:
     req = post_json(f"{factory.url}/api/order", FACTORY_ORDER, factory.key)
-    sessions = {"factory": factory.session}
-    return Measure(id, lambda s: drive([req], has_jwt, seconds=s, sessions=sessions))
+    return _one_request(id, req, has_jwt, factory, generator)
 
 
-def factory_jwks(factory: Server) -> Measure:
+def factory_jwks(factory: Server, generator: str) -> Measure:
     req = Req("GET", f"{factory.url}/.well-known/jwks.json", {})
-    sessions = {"factory": factory.session}
-    return Measure("jwks_1w", lambda s: drive([req], is_200, seconds=s, sessions=sessions))
+    return _one_request("jwks_1w", req, is_200, factory, generator)
 
 
 def register_diners(service: Server, count: int) -> list[str]:

@@ -45,7 +45,8 @@ async def create_order(request: Request) -> Response:
         return message("invalid authentication", 401)
     url = None
     if state.vendor.chaos.active(now):
-        rt.store.mark_affected(state.vendor.chaos, now)
+        if state.vendor.chaos.first_affected is None:  # one write per episode, not per order
+            rt.store.mark_affected(state.vendor.chaos, now)
         url = report_url(request, key, state.vendor.chaos)
         if (answer := await _chaos_answer(rt, state, url)) is not None:
             return answer

@@ -94,6 +94,8 @@ def serve(config: FactoryConfig) -> None:
             port=config.port,
             http=PROTOCOL,
             access_log=False,
+            server_header=False,
+            proxy_headers=False,
             log_level="warning",
             timeout_graceful_shutdown=1,
         )
