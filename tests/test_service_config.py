@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 from service_support import JWT_SECRET, service_config
+from starlette.testclient import TestClient
 
 from harness.cli import build_parser, main
 from harness.errors import ConfigError, ExitCode
