@@ -69,7 +69,10 @@ async def _crash(request: Request, exc: Exception) -> Response:
 def create_app(config: FactoryConfig, state_dir: Path | None = None) -> Starlette:
     """The factory app; `state_dir` is shared by all workers (a fresh temp dir when omitted)."""
     config.validate()
-    state_dir = state_dir or config.state_dir or Path(tempfile.mkdtemp(prefix="factory-"))
+    scratch = None
+    if state_dir is None and config.state_dir is None:
+        scratch = tempfile.TemporaryDirectory(prefix="factory-")  # removed with the app
+    state_dir = state_dir or config.state_dir or Path(scratch.name if scratch else ".")
     admin = Mount(
         "/admin", routes=ADMIN_ROUTES, middleware=[Middleware(AdminGuard, token=config.admin_token)]
     )
@@ -84,4 +87,5 @@ def create_app(config: FactoryConfig, state_dir: Path | None = None) -> Starlett
         },
     )
     app.state.factory = FactoryRuntime.open(config, state_dir)
+    app.state.scratch = scratch
     return app
