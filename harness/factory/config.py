@@ -93,7 +93,11 @@ class FactoryConfig:
 
     def validate(self) -> FactoryConfig:
         if not self.vendor_key or any(c.isspace() for c in self.vendor_key):
-            raise ConfigError("--vendor-key", "must be a non-empty string without spaces")
+            raise ConfigError(
+                "--vendor-key",
+                "must be a non-empty string without spaces",
+                fix="pass the key your service's factory.apiKey holds, or omit it",
+            )
         if self.order_delay_ms < 0:
             raise ConfigError("--order-delay-ms", "must be 0 or more", fix="e.g. 32000")
         if not 1 <= self.workers <= 64:
