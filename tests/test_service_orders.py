@@ -86,6 +86,16 @@ def test_throttled_factory_is_slow_but_200_with_the_report_url(tmp_path: Path) -
         assert pizza.metric("pizza_factory_latency_seconds_bucket", le="60.0") == 1
 
 
+def test_a_compressed_run_reports_factory_latency_in_scenario_seconds(tmp_path: Path) -> None:
+    with wired(tmp_path, factory=factory_config(order_delay_ms=100), time_scale=60.0) as pizza:
+        diner = pizza.register()
+        pizza.arm("throttle")
+        assert pizza.order(diner).status_code == 200
+        # 0.1 s waited is 6 s of scenario time: above the 5 s bucket, inside the 10 s one
+        assert pizza.metric("pizza_factory_latency_seconds_bucket", le="5.0") == 0
+        assert pizza.metric("pizza_factory_latency_seconds_bucket", le="10.0") == 1
+
+
 def test_badjwt_chaos_is_200_with_a_dead_jwt_and_the_report_url(pizza: Wired) -> None:
     diner = pizza.register()
     pizza.arm("badjwt")

@@ -51,7 +51,7 @@ def create_app(
         config,
         store,
         Tokens(config.jwt_secret, store),
-        PizzaMetrics(),
+        PizzaMetrics(config.time_scale),
         ServiceLog(config.log_file, quiet=config.quiet_logs),
     )
 

@@ -48,6 +48,12 @@ def register(
     p.add_argument(
         "--quiet-logs", action="store_true", help="log only factory calls (for load tests)"
     )
+    p.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="report durations multiplied by this (a compressed run's scenario time; default 1)",
+    )
     p.set_defaults(run=_serve_service)
 
 
@@ -64,6 +70,7 @@ def config_from_args(args: argparse.Namespace) -> ServiceConfig:
         workers=args.workers,
         log_file=args.log_file,
         quiet_logs=args.quiet_logs,
+        time_scale=args.time_scale,
     )
     if args.jwt_secret is not None:
         config.jwt_secret = args.jwt_secret

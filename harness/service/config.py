@@ -34,6 +34,7 @@ class ServiceConfig:
     workers: int = 1
     log_file: str | None = None
     quiet_logs: bool = False
+    time_scale: float = 1.0
     version: str = VERSION
 
     @property
@@ -44,6 +45,12 @@ class ServiceConfig:
         self._check_factory()
         self._check_report_field()
         self._check_db_and_workers()
+        if not 0 < self.time_scale <= 3600:
+            raise ConfigError(
+                "--time-scale",
+                f"{self.time_scale} is out of range",
+                fix="use a factor in (0, 3600]; 1 is real time",
+            )
         if not 0 <= self.port <= 65535:
             raise ConfigError("--port", f"{self.port} is not a TCP port", fix="use 0 to 65535")
         if len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:  # PyJWT warns below this for HS256
