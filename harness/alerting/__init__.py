@@ -1,0 +1,15 @@
+"""The built-in alerting engine: Prometheus rules over scraped metrics, Alertmanager timing.
+
+Everything runs in *scenario time* (float seconds the caller supplies), never the wall clock, so
+a time-compressed run and a unit test in fake time behave exactly alike.
+
+    tsdb.TSDB        store scrapes (`ingest_exposition`) and pushed samples (`ingest`)
+    promql.evaluate  evaluate a PromQL expression at t (the supported subset is listed there)
+    promtool         promtool's input-series notation, for tests and replays
+"""
+
+from harness.alerting.promql import EvalError, evaluate
+from harness.alerting.syntax import compile_expr
+from harness.alerting.tsdb import TSDB, ExpositionError
+
+__all__ = ["TSDB", "EvalError", "ExpositionError", "compile_expr", "evaluate"]

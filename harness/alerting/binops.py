@@ -1,0 +1,151 @@
+"""PromQL binary operators with Prometheus's vector matching and `__name__` rules.
+
+- scalar op scalar: a number (comparisons need `bool`, the parser enforces it);
+- vector op scalar: per element; a comparison filters and keeps the *vector's* value (also when
+  the scalar is on the left), `bool` turns it into 1/0; arithmetic and `bool` drop `__name__`;
+- vector op vector: one-to-one matching on all labels but `__name__` (or `on (...)` /
+  `ignoring (...)`); duplicates on the right, or two left elements matching the same right one,
+  are evaluation errors as in Prometheus; with `on (...)` the result keeps only those labels;
+- `and`, `or`, `unless`: many-to-many set operations, labels untouched.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+
+from harness.alerting.nodes import COMPARISONS, SET_OPS, Binary
+from harness.alerting.tsdb import Labels, drop_name
+
+Vector = list[tuple[Labels, float]]
+
+
+class EvalError(RuntimeError):
+    """The expression cannot be evaluated on this data (Prometheus answers an error too)."""
+
+
+def _div(a: float, b: float) -> float:
+    if b == 0:  # IEEE 754, as Go: x/0 = ±Inf, 0/0 = NaN
+        return (
+            math.nan
+            if a == 0 or math.isnan(a)
+            else math.copysign(math.inf, a) * (math.copysign(1.0, b))
+        )
+    return a / b
+
+
+def _mod(a: float, b: float) -> float:
+    if b == 0 or math.isinf(a) or math.isnan(a) or math.isnan(b):
+        return math.nan  # Go's math.Mod; Python's fmod raises on some of these
+    return math.fmod(a, b)
+
+
+def _pow(a: float, b: float) -> float:
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return math.inf
+    except ValueError:  # a negative base to a fractional power, 0 to a negative power
+        return math.inf if a == 0 else math.nan
+
+
+ARITH: dict[str, Callable[[float, float], float]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": _div,
+    "%": _mod,
+    "^": _pow,
+    "atan2": math.atan2,
+}
+COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    "<": operator.lt,
+    ">=": operator.ge,
+    "<=": operator.le,
+}
+
+
+def scalar_op(op: str, a: float, b: float) -> float:
+    if op in COMPARE:
+        return 1.0 if COMPARE[op](a, b) else 0.0
+    return ARITH[op](a, b)
+
+
+def vector_scalar(node: Binary, vec: Vector, scalar: float, scalar_left: bool) -> Vector:
+    out: Vector = []
+    for labels, v in vec:
+        a, b = (scalar, v) if scalar_left else (v, scalar)
+        if node.op in COMPARE:
+            keep = COMPARE[node.op](a, b)
+            if node.return_bool:
+                out.append((drop_name(labels), 1.0 if keep else 0.0))
+            elif keep:
+                out.append((labels, v))
+        else:
+            out.append((drop_name(labels), ARITH[node.op](a, b)))
+    return out
+
+
+def signature(node: Binary, labels: Labels) -> Labels:
+    if node.on:
+        return tuple(kv for kv in labels if kv[0] in node.labels)
+    return tuple(kv for kv in labels if kv[0] != "__name__" and kv[0] not in node.labels)
+
+
+def vector_vector(node: Binary, lhs: Vector, rhs: Vector) -> Vector:
+    if node.op in SET_OPS:
+        return _set_op(node, lhs, rhs)
+    right: dict[Labels, tuple[Labels, float]] = {}
+    for labels, v in rhs:
+        sig = signature(node, labels)
+        if sig in right:
+            raise EvalError(
+                f"found duplicate series for the match group {dict(sig)} on the right hand-side "
+                f"of the operation: [{dict(right[sig][0])}, {dict(labels)}]; many-to-many "
+                "matching not allowed: matching labels must be unique on one side"
+            )
+        right[sig] = (labels, v)
+    out: Vector = []
+    matched: set[Labels] = set()
+    for labels, lv in lhs:
+        sig = signature(node, labels)
+        if sig not in right:
+            continue
+        rv = right[sig][1]
+        if node.op in COMPARE:
+            keep = COMPARE[node.op](lv, rv)
+            value = (1.0 if keep else 0.0) if node.return_bool else lv
+            if not (keep or node.return_bool):
+                continue
+        else:
+            value = ARITH[node.op](lv, rv)
+        if sig in matched:
+            raise EvalError(
+                f"multiple matches for labels {dict(sig)}: many-to-one matching must be "
+                "explicit (group_left/group_right)"
+            )
+        matched.add(sig)
+        out.append((_result_labels(node, labels), value))
+    return out
+
+
+def _result_labels(node: Binary, labels: Labels) -> Labels:
+    if node.op not in COMPARISONS or node.return_bool:
+        labels = drop_name(labels)
+    if node.on:
+        return tuple(kv for kv in labels if kv[0] in node.labels)
+    return tuple(kv for kv in labels if kv[0] not in node.labels)
+
+
+def _set_op(node: Binary, lhs: Vector, rhs: Vector) -> Vector:
+    right = {signature(node, labels) for labels, _ in rhs}
+    if node.op == "and":
+        return [s for s in lhs if signature(node, s[0]) in right]
+    if node.op == "unless":
+        return [s for s in lhs if signature(node, s[0]) not in right]
+    left = {signature(node, labels) for labels, _ in lhs}
+    return lhs + [s for s in rhs if signature(node, s[0]) not in left]

@@ -1,0 +1,95 @@
+"""The PromQL syntax tree the evaluator walks: the subset we evaluate, checked once at load time.
+
+`syntax.compile_expr` builds it from promql-parser's tree, refusing every construct the evaluator
+does not implement, so evaluation never meets a surprise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.alerting.tsdb import Matcher
+
+
+@dataclass(frozen=True)
+class Number:
+    value: float
+
+
+@dataclass(frozen=True)
+class Selector:
+    """An instant vector selector such as `http_requests_total{status=~"5.."}`."""
+
+    matchers: tuple[Matcher, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class RangeSelector:
+    """`selector[range]`; only ever the argument of a range function."""
+
+    selector: Selector
+    range_s: float
+
+
+@dataclass(frozen=True)
+class Call:
+    func: str
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    op: str  # sum, avg, max, min, count, group
+    expr: Node
+    labels: tuple[str, ...]
+    without: bool  # `without (labels)`, else `by (labels)` (no clause: by ())
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str  # + - * / % ^ atan2 == != > < >= <= and or unless
+    lhs: Node
+    rhs: Node
+    return_bool: bool = False
+    on: bool = False  # `on (labels)`, else `ignoring (labels)` (no clause: ignoring ())
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Negate:
+    expr: Node
+
+
+Node = Number | Selector | RangeSelector | Call | Aggregate | Binary | Negate
+
+COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
+SET_OPS = frozenset({"and", "or", "unless"})
+ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "^", "atan2"})
+SCALAR_FUNCS = frozenset({"scalar", "time"})
+
+
+def is_scalar(node: Node) -> bool:
+    """Whether the node evaluates to a scalar (else an instant vector)."""
+    if isinstance(node, Number):
+        return True
+    if isinstance(node, Negate):
+        return is_scalar(node.expr)
+    if isinstance(node, Binary):
+        return is_scalar(node.lhs) and is_scalar(node.rhs)
+    if isinstance(node, Call):
+        return node.func in SCALAR_FUNCS
+    return False
+
+
+def max_range_s(node: Node) -> float:
+    """The longest range any range selector in the tree reads (0 when none)."""
+    if isinstance(node, RangeSelector):
+        return node.range_s
+    if isinstance(node, Call):
+        return max((max_range_s(a) for a in node.args), default=0.0)
+    if isinstance(node, Aggregate | Negate):
+        return max_range_s(node.expr)
+    if isinstance(node, Binary):
+        return max(max_range_s(node.lhs), max_range_s(node.rhs))
+    return 0.0
