@@ -5,11 +5,32 @@ a time-compressed run and a unit test in fake time behave exactly alike.
 
     tsdb.TSDB        store scrapes (`ingest_exposition`) and pushed samples (`ingest`)
     promql.evaluate  evaluate a PromQL expression at t (the supported subset is listed there)
+    rules            load and validate Prometheus rule files / rule dicts (ConfigError on bad input)
     promtool         promtool's input-series notation, for tests and replays
 """
 
 from harness.alerting.promql import EvalError, evaluate
+from harness.alerting.rules import (
+    AlertRule,
+    RuleGroup,
+    load_rule_file,
+    load_rules,
+    load_rules_yaml,
+    parse_duration,
+)
 from harness.alerting.syntax import compile_expr
 from harness.alerting.tsdb import TSDB, ExpositionError
 
-__all__ = ["TSDB", "EvalError", "ExpositionError", "compile_expr", "evaluate"]
+__all__ = [
+    "TSDB",
+    "AlertRule",
+    "EvalError",
+    "ExpositionError",
+    "RuleGroup",
+    "compile_expr",
+    "evaluate",
+    "load_rule_file",
+    "load_rules",
+    "load_rules_yaml",
+    "parse_duration",
+]
