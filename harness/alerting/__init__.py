@@ -6,9 +6,13 @@ a time-compressed run and a unit test in fake time behave exactly alike.
     tsdb.TSDB        store scrapes (`ingest_exposition`) and pushed samples (`ingest`)
     promql.evaluate  evaluate a PromQL expression at t (the supported subset is listed there)
     rules            load and validate Prometheus rule files / rule dicts (ConfigError on bad input)
+    engine           AlertEngine.evaluate(t): Prometheus's pending/firing/resolved state machine
+    notify           Notifier: Alertmanager grouping, group_wait/group_interval/repeat_interval
     promtool         promtool's input-series notation, for tests and replays
 """
 
+from harness.alerting.engine import Alert, AlertEngine, AlertTransition
+from harness.alerting.notify import Notification, NotifiedAlert, Notifier
 from harness.alerting.promql import EvalError, evaluate
 from harness.alerting.rules import (
     AlertRule,
@@ -23,9 +27,15 @@ from harness.alerting.tsdb import TSDB, ExpositionError
 
 __all__ = [
     "TSDB",
+    "Alert",
+    "AlertEngine",
     "AlertRule",
+    "AlertTransition",
     "EvalError",
     "ExpositionError",
+    "Notification",
+    "NotifiedAlert",
+    "Notifier",
     "RuleGroup",
     "compile_expr",
     "evaluate",
