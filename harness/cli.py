@@ -26,7 +26,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Each of these modules adds its own commands with `register(commands, servers)`.
-COMMAND_MODULES = ("harness.factory.cli", "harness.service.cli", "harness.demo")
+COMMAND_MODULES = (
+    "harness.factory.cli",
+    "harness.service.cli",
+    "harness.runner.cli",
+    "harness.demo",
+)
 
 
 def _interrupt(signum: int, frame: object) -> None:

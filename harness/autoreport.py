@@ -1,0 +1,131 @@
+"""The seed incident's action item: call the factory's report URL automatically.
+
+Triggered when an alert fires (default), on the first failed order, or never (`off`). It finds
+report URLs wherever they show up (the service's JSON logs, failed or suspicious order answers)
+whatever the field is called; follows one only if its host is the configured factory's (anything
+else is refused and recorded as a security event); retries with backoff; takes "No chaos
+currently executing" as already resolved; then confirms recovery with a probe order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from harness.timeline import Event, Recovered, ReportCalled, ReportRefused
+
+URL_HINTS = ("report", "chaos")
+
+
+def find_report_urls(value: Any, key: str = "") -> list[str]:
+    """Every URL in a JSON value that looks like a report URL: under a key naming report/chaos,
+    or with `/report` in its path. Field names differ across course years, so none is assumed."""
+    if isinstance(value, dict):
+        return [u for k, v in value.items() for u in find_report_urls(v, str(k))]
+    if isinstance(value, list):
+        return [u for v in value for u in find_report_urls(v, key)]
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        return []
+    hinted = any(h in key.lower() for h in URL_HINTS) or "/report" in urlsplit(value).path
+    return [value] if hinted else []
+
+
+def outcome_of(status: int, body: Any) -> str:
+    text = str(body.get("message") or body.get("msg") or "") if isinstance(body, dict) else ""
+    if 200 <= status < 300 and "no chaos" in text.lower():
+        return "no_chaos"
+    if 200 <= status < 300 and "resolved" in text.lower():
+        return "resolved"
+    return "unresolved" if status == 400 else "error"
+
+
+@dataclass
+class AutoReporter:
+    trigger: str  # firing | first_failure | off
+    factory_url: str
+    retries: int
+    backoff: float  # scenario seconds
+    who: str = "auto-reporter"
+    triggered: bool = False
+    resolved: bool = False
+    recovered: bool = False
+    urls: list[str] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)
+    failures: int = 0
+    next_try: float = 0.0
+
+    def saw_urls(self, urls: list[str]) -> list[Event]:
+        """Remember new URLs; refuse, once each, any not on the factory's host."""
+        events: list[Event] = []
+        allowed = urlsplit(self.factory_url).netloc
+        for url in urls:
+            if url in self.urls or url in self.refused:
+                continue
+            if urlsplit(url).netloc != allowed:
+                self.refused.add(url)
+                events.append(ReportRefused(url=url, reason=f"host is not the factory ({allowed})"))
+                continue
+            self.urls.append(url)
+        return events
+
+    def alert_fired(self) -> None:
+        if self.trigger == "firing":
+            self.triggered = True
+
+    def order_failed(self) -> None:
+        if self.trigger == "first_failure":
+            self.triggered = True
+
+    def wants_call(self, st: float) -> bool:
+        return (
+            self.triggered
+            and not self.resolved
+            and bool(self.urls)
+            and self.failures <= self.retries
+            and st >= self.next_try
+        )
+
+    async def call(self, client: httpx.AsyncClient, st: float) -> ReportCalled:
+        """Follow the newest URL (the freshest fix code); back off on failure."""
+        url = self.urls[-1]
+        try:
+            answer = await client.get(url)
+            body = answer.json() if answer.content else {}
+            status, outcome = answer.status_code, outcome_of(answer.status_code, body)
+            message = str(body.get("message") or body.get("msg") or answer.text[:200])
+        except (httpx.HTTPError, ValueError) as exc:
+            status, outcome, message = None, "error", f"{type(exc).__name__}: {exc}"
+        if outcome in ("resolved", "no_chaos"):
+            self.resolved = True
+        else:
+            self.failures += 1
+            self.next_try = st + self.backoff * 2 ** (self.failures - 1)
+            if outcome == "unresolved" and len(self.urls) > 1:
+                self.urls.pop()  # a stale fix code: try the one before it next
+        return ReportCalled(url=url, who=self.who, status=status, message=message, outcome=outcome)
+
+
+async def probe_order(
+    client: httpx.AsyncClient, service_url: str, factory_url: str, token: str
+) -> Recovered | None:
+    """One real order through the service whose pizza the factory verifies; None if not yet."""
+    pizza = {
+        "franchiseId": 1,
+        "storeId": 1,
+        "items": [{"menuId": 1, "description": "Veggie", "price": 0.0038}],
+    }
+    try:
+        answer = await client.post(
+            f"{service_url}/api/order", json=pizza, headers={"authorization": f"Bearer {token}"}
+        )
+        if answer.status_code != 200:
+            return None
+        verified = await client.post(
+            f"{factory_url}/api/order/verify", json={"jwt": answer.json().get("jwt")}
+        )
+    except (httpx.HTTPError, ValueError):
+        return None
+    return Recovered(how="probe order verified") if verified.status_code == 200 else None

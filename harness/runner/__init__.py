@@ -1,0 +1,112 @@
+"""`harness run SCENARIO`: one whole incident, end to end, always rolled back.
+
+Starts the factory, the service and the diners on free 127.0.0.1 ports, arms the chaos, runs the
+control loop (alerting, pager, auto-reporter) in scenario time, and on EVERY exit path (pass,
+fail, Ctrl-C, SIGTERM, a child crashing) stops the traffic, clears the chaos, stops every child,
+checks the order accounting, writes the verdict, `summary.json` and `junit.xml`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+from datetime import datetime
+from pathlib import Path
+
+from harness.errors import ExitCode, HarnessError
+from harness.procs import ProcessGroup
+from harness.results import render, write_outputs
+from harness.runner.finish import rollback
+from harness.runner.loop import RunLoop
+from harness.runner.stack import FactoryControl, Stack, start_servers, start_traffic
+from harness.scenario import Scenario, load_scenario
+from harness.timeline import (
+    ChaosArmed,
+    RunEnded,
+    RunStarted,
+    ServerStarted,
+    Timeline,
+    read_timeline,
+)
+from harness.verdict import checks, exit_code
+
+
+def run_dir_for(report_dir: Path, scenario: Scenario) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", scenario.name)
+    path = report_dir / f"{stamp}-{slug}"
+    suffix = 1
+    while path.exists():
+        suffix += 1
+        path = report_dir / f"{stamp}-{slug}-{suffix}"
+    path.mkdir(parents=True)
+    return path
+
+
+def chaos_start_st(scenario: Scenario) -> float:
+    """When the chaos begins, in scenario seconds: fixed, or seeded-random in its window."""
+    if scenario.chaos.at is not None:
+        return scenario.chaos.at
+    low, high = scenario.chaos.window  # type: ignore[misc]
+    return random.Random(scenario.seed).uniform(low, high)
+
+
+def run_scenario(
+    path: Path, *, time_scale: float | None = None, report_dir: Path = Path("reports")
+) -> int:
+    scenario = load_scenario(path, time_scale=time_scale)  # bad scenario: exit 2, nothing started
+    run_dir = run_dir_for(report_dir, scenario)
+    timeline = Timeline(run_dir / "timeline.jsonl", time.time(), scenario.time_scale)
+    timeline.add(
+        RunStarted(scenario=scenario.name, time_scale=scenario.time_scale, seed=scenario.seed)
+    )
+    print(f"harness run {path} -> {run_dir}", flush=True)
+    group, status, reason = ProcessGroup(), "passed", ""
+    stack: Stack | None = None
+    loop: RunLoop | None = None
+    try:
+        stack = start_servers(group, run_dir, scenario)
+        for name, url in (("factory", stack.factory_url), ("service", stack.service_url)):
+            timeline.add(ServerStarted(name=name, url=url))
+        loop = RunLoop(scenario, stack, timeline, group)
+        token = loop.register_probe_diner()
+        start_st = chaos_start_st(scenario)
+        FactoryControl(stack).arm(scenario.chaos.type, timeline.t0 + start_st / scenario.time_scale)
+        timeline.add(ChaosArmed(type=scenario.chaos.type, starts_at_st=round(start_st, 3)))
+        start_traffic(group, stack, scenario)
+        asyncio.run(loop.run(token))
+    except KeyboardInterrupt:
+        status, reason = "interrupted", "interrupted by a signal; chaos cleared, servers stopped"
+    except HarnessError as exc:
+        status, reason = "error", str(exc)
+    finally:
+        if stack is not None:
+            rollback(group, stack, timeline, loop)
+        group.stop()
+    return finish(timeline, scenario, run_dir, status, reason)
+
+
+def finish(timeline: Timeline, scenario: Scenario, run_dir: Path, status: str, reason: str) -> int:
+    found = checks(timeline.events, scenario.expect) if status != "error" else []
+    for check in found:
+        timeline.add(check)
+    code = exit_code(found, timeline.events, status == "interrupted")
+    if status == "error":
+        code = ExitCode.HARNESS_ERROR
+    elif status == "passed" and code != ExitCode.OK:
+        status = "failed"
+        reason = reason or _why(found, timeline)
+    timeline.add(RunEnded(status=status, exit_code=int(code), reason=reason))
+    timeline.close()
+    data = write_outputs(run_dir, read_timeline(timeline.path))
+    print(render(data), flush=True)
+    return int(code)
+
+
+def _why(found: list, timeline: Timeline) -> str:
+    failed = [c.name for c in found if not c.passed]
+    if failed:
+        return "expectation failed: " + ", ".join(failed)
+    return "the order accounting does not add up (see the accounting event)"

@@ -1,0 +1,92 @@
+"""The phase that always runs: stop the diners, settle the order accounting against the service's
+own counters, clear the chaos, and read the factory's last transitions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from harness.procs import ProcessGroup
+from harness.runner.stack import FactoryControl, Stack
+from harness.timeline import Accounting, Order, Timeline
+
+if TYPE_CHECKING:
+    from harness.runner.loop import RunLoop
+
+
+def rollback(group: ProcessGroup, stack: Stack, timeline: Timeline, loop: RunLoop | None) -> None:
+    traffic = next((m for m in group.members if m.name == "traffic"), None)
+    if traffic is not None:
+        traffic.stop(grace_s=15)  # SIGTERM: the diners stop and write their summary
+    if loop is not None:
+        loop.follow_orders_and_logs()
+    service_orders = service_order_count(stack)
+    FactoryControl(stack).clear()
+    if loop is not None:
+        asyncio.run(_last_transitions(loop))
+        timeline.add(account(stack, timeline, service_orders, loop.probes))
+
+
+async def _last_transitions(loop: RunLoop) -> None:
+    async with httpx.AsyncClient(timeout=5) as client:
+        await loop.follow_factory(client)
+
+
+def service_order_count(stack: Stack) -> int | None:
+    """`POST /api/order` requests the service answered, from its own /metrics."""
+    try:
+        text = httpx.get(f"{stack.service_url}/metrics", timeout=5).text
+    except httpx.HTTPError:
+        return None
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = sample.labels
+            if (
+                sample.name == "http_requests_total"
+                and labels.get("method") == "POST"
+                and labels.get("route") == "/api/order"
+            ):
+                total += sample.value
+    return int(total)
+
+
+def account(
+    stack: Stack, timeline: Timeline, service_orders: int | None, probes: int
+) -> Accounting:
+    """attempts = sum of outcomes = order events, and the service saw every answered one."""
+    orders = [e for e in timeline.events if isinstance(e, Order)]
+    try:
+        summary = json.loads(stack.traffic_summary.read_text())
+    except (OSError, ValueError):
+        return Accounting(
+            attempts=len(orders),
+            outcomes={},
+            service_orders=service_orders,
+            consistent=False,
+            detail="the traffic wrote no summary",
+        )
+    attempts, outcomes = int(summary["attempts"]), dict(summary["outcomes"])
+    answered = sum(1 for o in orders if o.status is not None)
+    problems = []
+    if attempts != sum(outcomes.values()) or attempts != len(orders):
+        problems.append(
+            f"traffic counted {attempts} attempts, {sum(outcomes.values())} outcomes, "
+            f"the timeline has {len(orders)} orders"
+        )
+    if service_orders is not None and not answered <= service_orders - probes <= attempts:
+        problems.append(
+            f"the service answered {service_orders - probes} diner orders, "
+            f"the diners got {answered} answers of {attempts} attempts"
+        )
+    return Accounting(
+        attempts=attempts,
+        outcomes=outcomes,
+        service_orders=service_orders,
+        consistent=not problems,
+        detail="; ".join(problems) or "all orders counted",
+    )

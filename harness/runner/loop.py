@@ -1,0 +1,204 @@
+"""The run's control loop, in scenario time: scrape and evaluate alerts, page, tail the orders and
+the service's logs, follow the factory's ground truth, auto-report, probe, and show progress."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections import Counter
+
+import httpx
+
+from harness.autoreport import AutoReporter, find_report_urls, probe_order
+from harness.durations import format_duration
+from harness.errors import ServerError
+from harness.pager import Pager
+from harness.procs import ProcessGroup
+from harness.runner.stack import FactoryControl, Stack
+from harness.runner.tails import JsonLinesTail
+from harness.runner.watch import Watch
+from harness.scenario import Scenario
+from harness.timeline import ChaosEnded, ChaosStarted, Event, Order, Phase, Recovered, Timeline
+
+TICK_S = 0.02  # wall seconds between looks at the clock
+OUTCOMES = ("ok", "failed", "bad_pizza", "slow", "timed_out", "error")
+
+
+class RunLoop:
+    def __init__(
+        self, scenario: Scenario, stack: Stack, timeline: Timeline, group: ProcessGroup
+    ) -> None:
+        self.scenario, self.stack, self.timeline, self.group = scenario, stack, timeline, group
+        self.control = FactoryControl(stack)
+        self.watch = Watch(scenario.alerting, scenario.pager.oncall)
+        self.pager = Pager(
+            scenario.pager.oncall, scenario.pager.acknowledge_after, scenario.pager.escalate_after
+        )
+        auto = scenario.autoreport
+        self.reporter = AutoReporter(auto.trigger, stack.factory_url, auto.retries, auto.backoff)
+        self.orders = JsonLinesTail(stack.traffic_events)
+        self.service_log = JsonLinesTail(stack.service_log)
+        self.outcomes: Counter[str] = Counter({o: 0 for o in OUTCOMES})
+        self.seen_transitions = 0
+        self.phase = ""
+        self.started_st: float | None = None
+        self.ended_st: float | None = None
+        self.recovered_st: float | None = None
+        self.last_progress = 0.0
+        self.next_probe = 0.0
+        self.probes = 0  # the runner's own orders, left out of the traffic accounting
+
+    def register_probe_diner(self) -> str:
+        """The runner's own diner, for probe orders; registered before any chaos."""
+        diner = {"name": "harness probe", "email": "probe@harness.local", "password": "probe"}
+        answer = httpx.post(f"{self.stack.service_url}/api/auth", json=diner, timeout=10)
+        answer.raise_for_status()
+        token: str = answer.json()["token"]
+        return token
+
+    def st(self) -> float:
+        return self.timeline.st(time.time())
+
+    def add(self, event: Event, st: float | None = None) -> None:
+        at = None if st is None else self.timeline.t0 + st / self.scenario.time_scale
+        self.timeline.add(event, at=at)
+
+    async def run(self, probe_token: str) -> None:
+        async with httpx.AsyncClient(timeout=10) as client:
+            self.set_phase("baseline")
+            while not self.done():
+                self.check_children()
+                st = self.st()
+                await self.watch_alerts(client, st)
+                await self.follow_factory(client)
+                self.follow_orders_and_logs()
+                await self.respond(client, st, probe_token)
+                self.progress(st)
+                await asyncio.sleep(TICK_S)
+            await self.follow_factory(client)
+            self.follow_orders_and_logs()
+
+    def done(self) -> bool:
+        st = self.st()
+        if st >= self.scenario.max_duration:
+            return True
+        return self.recovered_st is not None and st >= self.recovered_st + self.scenario.cooldown
+
+    def check_children(self) -> None:
+        for member in self.group.members:
+            if not member.alive():
+                raise ServerError(
+                    f"the {member.name} process exited during the run",
+                    fix=f"see {member.log_path}:\n{member.log_tail(8)}",
+                )
+
+    async def watch_alerts(self, client: httpx.AsyncClient, st: float) -> None:
+        counts = dict(self.outcomes)
+        for event_st, event in await self.watch.tick(client, self.stack.service_url, st, counts):
+            self.add(event, event_st)
+            if getattr(event, "state_to", None) == "firing":
+                self.reporter.alert_fired()
+                self.set_phase("detected")
+            if getattr(event, "kind", "") == "notified":
+                self.pager.notify(event, event_st)  # type: ignore[arg-type]
+        for event_st, event in self.pager.due(st):
+            self.add(event, event_st)
+
+    async def follow_factory(self, client: httpx.AsyncClient) -> None:
+        """The factory's own record: when the chaos really started and ended."""
+        try:
+            transitions = await self.control.transitions(client)
+        except httpx.HTTPError:
+            return  # checked again on the next tick; a dead factory is caught by check_children
+        for record in transitions[self.seen_transitions :]:
+            self.seen_transitions += 1
+            event: Event | None = None
+            if record["event"] == "chaos_started":
+                event = ChaosStarted(type=record["type"])
+            elif record["event"] in ("chaos_resolved", "chaos_cleared"):
+                how = "resolved" if record["event"] == "chaos_resolved" else "cleared"
+                event = ChaosEnded(type=record["type"], how=how)
+            if event is not None:
+                self.timeline.add(event, at=record["epoch"])
+                self._chaos_changed(event)
+
+    def _chaos_changed(self, event: Event) -> None:
+        if isinstance(event, ChaosStarted):
+            self.started_st = event.st
+            self.set_phase("active")
+        elif isinstance(event, ChaosEnded):
+            self.ended_st = event.st if event.how == "resolved" else self.ended_st
+
+    def follow_orders_and_logs(self) -> None:
+        for line in self.orders.read():
+            order = Order(
+                diner=line["diner"],
+                outcome=line["outcome"],
+                status=line.get("status"),
+                start=line["start"],
+                report_url=line.get("report_url"),
+            )
+            self.timeline.add(order, at=line["end"])
+            self.outcomes[order.outcome] += 1
+            if order.outcome != "ok":
+                self.reporter.order_failed()
+            self._urls([order.report_url] if order.report_url else [])
+        for line in self.service_log.read():
+            if line.get("type") == "factory":
+                self._urls(find_report_urls(line.get("answer")))
+
+    def _urls(self, urls: list[str]) -> None:
+        for event in self.reporter.saw_urls(urls):
+            self.add(event)
+
+    async def respond(self, client: httpx.AsyncClient, st: float, token: str) -> None:
+        if self.reporter.wants_call(st):
+            called = await self.reporter.call(client, st)
+            self.add(called)
+            if self.reporter.resolved:
+                self.set_phase("reported")
+        if self.recovered_st is None and self.ended_st is not None and st >= self.next_probe:
+            await self.confirm_recovery(client, st, token)
+
+    async def confirm_recovery(self, client: httpx.AsyncClient, st: float, token: str) -> None:
+        """After the chaos ended: a probe order must make a verified pizza (or, without a
+        probe, the factory's word is taken)."""
+        if not self.scenario.autoreport.probe:
+            recovered: Recovered | None = Recovered(how="the factory ended the chaos")
+        else:
+            self.probes += 1
+            recovered = await probe_order(
+                client, self.stack.service_url, self.stack.factory_url, token
+            )
+        if recovered is None:
+            self.next_probe = st + self.scenario.autoreport.backoff
+            return
+        self.add(recovered)
+        self.recovered_st = recovered.st
+        self.set_phase("recovered")
+
+    def set_phase(self, name: str) -> None:
+        if name != self.phase:
+            self.phase = name
+            self.add(Phase(name=name))
+
+    def progress(self, st: float) -> None:
+        now = time.time()
+        if now - self.last_progress < 1.0:
+            return
+        self.last_progress = now
+        wall = now - self.timeline.t0
+        bad = sum(v for k, v in self.outcomes.items() if k not in ("ok", "slow"))
+        chaos = (
+            "active"
+            if self.started_st is not None and self.ended_st is None
+            else ("ended" if self.ended_st is not None else "armed")
+        )
+        print(
+            f"  [{format_duration(st):>7} | wall {wall:5.1f}s] {self.phase:<9} "
+            f"orders ok {self.outcomes['ok'] + self.outcomes['slow']:>4} failed {bad:>4}  "
+            f"alert {self.watch.summary():<10} chaos {chaos}",
+            file=sys.stderr,
+            flush=True,
+        )

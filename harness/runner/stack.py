@@ -1,0 +1,171 @@
+"""The servers one run needs, on free 127.0.0.1 ports: the mock factory, the reference service,
+and the Locust traffic process; plus the factory's control plane as the runner uses it."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from harness.factory.config import new_vendor_key
+from harness.netutil import free_port
+from harness.procs import ManagedProcess, ProcessGroup
+from harness.scenario import Scenario
+
+
+@dataclass
+class Stack:
+    run_dir: Path
+    factory_url: str
+    service_url: str
+    vendor_key: str
+    admin_token: str
+
+    @property
+    def service_log(self) -> Path:
+        return self.run_dir / "service.jsonl"
+
+    @property
+    def traffic_events(self) -> Path:
+        return self.run_dir / "orders.jsonl"
+
+    @property
+    def traffic_summary(self) -> Path:
+        return self.run_dir / "traffic-summary.json"
+
+
+def start_servers(group: ProcessGroup, run_dir: Path, scenario: Scenario) -> Stack:
+    """Factory and service, started and healthy (ServerError otherwise)."""
+    fport, sport = free_port(), free_port()
+    stack = Stack(
+        run_dir,
+        f"http://127.0.0.1:{fport}",
+        f"http://127.0.0.1:{sport}",
+        new_vendor_key(),
+        secrets.token_hex(16),
+    )
+    delay_ms = round(scenario.chaos.order_delay * 1000 / scenario.time_scale)
+    group.start(
+        ManagedProcess.harness(
+            "factory",
+            [
+                "serve",
+                "factory",
+                "--port",
+                str(fport),
+                "--vendor-key",
+                stack.vendor_key,
+                "--admin-token",
+                stack.admin_token,
+                "--order-delay-ms",
+                str(delay_ms),
+                "--state-dir",
+                str(run_dir / "factory-state"),
+                "--seed",
+                str(scenario.seed),
+            ],
+            f"{stack.factory_url}/api/docs",
+            run_dir,
+        )
+    )
+    group.start(
+        ManagedProcess.harness(
+            "service",
+            [
+                "serve",
+                "service",
+                "--port",
+                str(sport),
+                "--factory-url",
+                stack.factory_url,
+                "--factory-key",
+                stack.vendor_key,
+                "--db",
+                str(run_dir / "service.db"),
+                "--log-file",
+                str(stack.service_log),
+                "--report-field",
+                scenario.report_field,
+                "--time-scale",
+                str(scenario.time_scale),
+            ],
+            f"{stack.service_url}/",
+            run_dir,
+        )
+    )
+    return stack
+
+
+def start_traffic(group: ProcessGroup, stack: Stack, scenario: Scenario) -> ManagedProcess:
+    """The Locust diners as their own process (the only code that imports locust)."""
+    from harness.traffic.config import TrafficConfig
+
+    config = TrafficConfig(**traffic_settings(stack, scenario))
+    path = stack.run_dir / "traffic.json"
+    path.write_text(config.model_dump_json(indent=2))
+    process = ManagedProcess(
+        "traffic",
+        [sys.executable, "-m", "harness.traffic", str(path)],
+        f"{stack.service_url}/",
+        stack.run_dir / "traffic.log",
+    )
+    group.start(process)
+    return process
+
+
+def traffic_settings(stack: Stack, scenario: Scenario) -> dict[str, Any]:
+    """The scenario's traffic in wall seconds (scenario units divided by the time scale)."""
+    traffic, scale = scenario.traffic, scenario.time_scale
+    return {
+        "service_url": stack.service_url,
+        "jwks_url": f"{stack.factory_url}/.well-known/jwks.json",
+        "events_path": str(stack.traffic_events),
+        "summary_path": str(stack.traffic_summary),
+        "locust_prefix": str(stack.run_dir / "locust"),
+        "diners": traffic.diners,
+        "spawn_rate": traffic.spawn_rate,
+        "run_time_s": scenario.max_duration / scale + 30,
+        "think_time_s": [traffic.think_time[0] / scale, traffic.think_time[1] / scale],
+        "order_timeout_s": traffic.order_timeout / scale,
+        "request_timeout_s": max(5.0, traffic.order_timeout / scale),
+        "slow_after_s": traffic.slow_after / scale,
+        "journey": traffic.journey,
+        "seed": traffic.seed,
+    }
+
+
+class FactoryControl:
+    """The mock factory's /admin control plane, as the runner uses it."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.url = f"{stack.factory_url}/admin"
+        self.headers = {"authorization": f"Bearer {stack.admin_token}"}
+
+    def arm(self, chaos_type: str, start_wall: float) -> dict[str, Any]:
+        start = datetime.fromtimestamp(start_wall, UTC).isoformat()
+        answer = httpx.put(
+            f"{self.url}/chaos",
+            json={"type": chaos_type, "start": start},
+            headers=self.headers,
+            timeout=10,
+        )
+        answer.raise_for_status()
+        result: dict[str, Any] = answer.json()
+        return result
+
+    def clear(self) -> None:
+        """Rollback: always safe to call, also when the factory is already gone."""
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.delete(f"{self.url}/chaos", headers=self.headers, timeout=5)
+
+    async def transitions(self, client: httpx.AsyncClient) -> list[dict[str, Any]]:
+        answer = await client.get(f"{self.url}/transitions", headers=self.headers)
+        answer.raise_for_status()
+        result: list[dict[str, Any]] = answer.json()
+        return result

@@ -1,0 +1,91 @@
+"""Built-in alerting during a run: scrape the service (and the diners' own counts) on the
+scenario's scrape interval, evaluate the rules on the evaluation grid, and hand notifications
+out after group wait / group interval; everything in scenario seconds, as timeline events."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import httpx
+
+from harness.alerting.engine import AlertEngine, AlertTransition
+from harness.alerting.notify import Notification, Notifier
+from harness.alerting.rules import load_rules
+from harness.alerting.tsdb import TSDB, ExpositionError
+from harness.scenario import Alerting
+from harness.timeline import Alert, Event, Notified
+
+Timed = list[tuple[float, Event]]
+
+
+class Watch:
+    def __init__(self, alerting: Alerting, who: str = "on-call") -> None:
+        self.tsdb = TSDB()
+        rules = load_rules(alerting.rules, where="alerting.rules")
+        self.engine = AlertEngine(rules, alerting.evaluation_interval, self.tsdb)
+        self.notifier = Notifier(
+            alerting.group_by,
+            alerting.group_wait,
+            alerting.group_interval,
+            alerting.repeat_interval,
+        )
+        self.scrape_every = alerting.scrape_interval
+        self.next_scrape = 0.0
+        self.first_eval = alerting.evaluation_interval
+        self.who = who
+
+    async def tick(
+        self, client: httpx.AsyncClient, service_url: str, st: float, diner_counts: dict[str, int]
+    ) -> Timed:
+        if st >= self.next_scrape:
+            await self.scrape(client, service_url, st, diner_counts)
+            while self.next_scrape <= st:
+                self.next_scrape += self.scrape_every
+        out: Timed = []
+        due = self.engine.next_due()
+        at = self.first_eval if due is None else due
+        if st >= at:
+            transitions = self.engine.evaluate(at)
+            out += [(tr.t, alert_event(tr)) for tr in transitions]
+            self.notifier.receive(transitions, at)
+        out += [(n.t, self.notified(n)) for n in self.notifier.due(st)]
+        return out
+
+    async def scrape(
+        self, client: httpx.AsyncClient, service_url: str, st: float, diner_counts: dict[str, int]
+    ) -> None:
+        target = {"job": "pizza-service", "instance": urlsplit(service_url).netloc}
+        try:
+            answer = await client.get(f"{service_url}/metrics")
+            answer.raise_for_status()
+            self.tsdb.ingest_exposition(answer.text, st, target)
+        except (httpx.HTTPError, ExpositionError):
+            self.tsdb.scrape_failed(st, target)
+        for outcome, count in diner_counts.items():
+            labels = {"job": "diners", "outcome": outcome}
+            self.tsdb.ingest("diner_orders_total", labels, float(count), st)
+
+    def notified(self, note: Notification) -> Notified:
+        names = sorted({a.labels.get("alertname", "") for a in note.alerts})
+        return Notified(
+            group=note.group_key,
+            status=note.status,
+            alerts=names,
+            who=self.who,
+            reason=note.reason,
+        )
+
+    def summary(self) -> str:
+        states = {a.state for a in self.engine.alerts()}
+        return next((s for s in ("firing", "pending") if s in states), "inactive")
+
+
+def alert_event(tr: AlertTransition) -> Alert:
+    fields = {
+        "alertname": tr.alertname,
+        "labels": tr.labels,
+        "state_from": tr.state_from,
+        "state_to": tr.state_to,
+        "value": tr.value,
+    }
+    return Alert.model_validate(fields)

@@ -1,0 +1,152 @@
+"""Scenario files (`scenarios/*.yaml`): what a run does, validated completely before it starts.
+
+A scenario is written in real units (a 1 m pending period, a 32 s throttle); `time_scale: 60`
+runs it 60x faster. Errors name the file, the field path and the fix (`harness validate FILE`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from harness.durations import Duration
+from harness.errors import UsageError
+
+Step = Literal["order", "history", "menu"]
+DEFAULT_JOURNEY: dict[Step, float] = {"order": 8.0, "history": 1.0, "menu": 1.0}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Traffic(Strict):
+    diners: int = Field(8, ge=1, le=1000)
+    spawn_rate: float = Field(20.0, gt=0, description="diners started per wall second")
+    think_time: tuple[Duration, Duration] = (5.0, 15.0)
+    order_timeout: Duration = 60.0
+    slow_after: Duration = 10.0
+    journey: dict[Step, float] = Field(default_factory=lambda: dict(DEFAULT_JOURNEY))
+    seed: int = 1
+
+
+class Chaos(Strict):
+    type: Literal["fail", "throttle", "badjwt"]
+    at: Duration | None = Field(None, description="scenario time the chaos starts")
+    window: tuple[Duration, Duration] | None = Field(None, description="random start, seeded")
+    order_delay: Duration = 32.0
+
+    @model_validator(mode="after")
+    def _one_start(self) -> Chaos:
+        if (self.at is None) == (self.window is None):
+            raise ValueError("give exactly one of `at` (e.g. 2m) or `window` (e.g. [1m, 5m])")
+        if self.window and self.window[1] < self.window[0]:
+            raise ValueError("window ends before it starts")
+        return self
+
+
+class Alerting(Strict):
+    backend: Literal["builtin"] = "builtin"
+    scrape_interval: Duration = 15.0
+    evaluation_interval: Duration = 60.0
+    rules: list[dict[str, Any]] = Field(default_factory=list)
+    group_by: list[str] = Field(default_factory=lambda: ["alertname"])
+    group_wait: Duration = 30.0
+    group_interval: Duration = 300.0
+    repeat_interval: Duration = 14400.0
+
+
+class Pager(Strict):
+    oncall: str = "on-call engineer"
+    acknowledge_after: Duration | None = 18.0
+    escalate_after: Duration = 300.0
+
+
+class AutoReport(Strict):
+    trigger: Literal["firing", "first_failure", "off"] = "firing"
+    retries: int = Field(3, ge=0, le=20)
+    backoff: Duration = 1.0
+    probe: bool = True
+
+
+class Expect(Strict):
+    detect_within: Duration | None = None
+    notify_within: Duration | None = None
+    acknowledge_within: Duration | None = None
+    recover_within: Duration | None = None
+    max_failed_orders: int | None = Field(None, ge=0)
+    no_alert_before_chaos: bool = True
+    alert_resolves_within: Duration | None = None
+
+
+class Scenario(Strict):
+    name: str
+    description: str = ""
+    time_scale: float = Field(1.0, gt=0, le=600)
+    seed: int = 1
+    traffic: Traffic = Field(default_factory=lambda: Traffic())
+    chaos: Chaos
+    alerting: Alerting = Field(default_factory=lambda: Alerting())
+    pager: Pager = Field(default_factory=lambda: Pager())
+    autoreport: AutoReport = Field(default_factory=lambda: AutoReport())
+    expect: Expect = Field(default_factory=lambda: Expect())
+    report_field: str = "followLinkToEndChaos"
+    cooldown: Duration = 60.0
+    max_duration: Duration = 1800.0
+
+    @model_validator(mode="after")
+    def _fits(self) -> Scenario:
+        latest = self.chaos.at if self.chaos.at is not None else self.chaos.window[1]  # type: ignore[index]
+        if latest >= self.max_duration:
+            raise ValueError("chaos starts after max_duration: raise max_duration")
+        return self
+
+
+class ScenarioError(UsageError):
+    """A scenario file that cannot run; the message lists every problem with its field path."""
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  {where}: {err['msg']}")
+    return lines
+
+
+def load_scenario(path: Path, *, time_scale: float | None = None) -> Scenario:
+    """Read and check `path` completely; ScenarioError names the file, fields and fixes."""
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ScenarioError(
+            f"{path}: cannot read it ({exc.strerror})", fix="check the path"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}", fix="fix the YAML syntax") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: expected a mapping of scenario fields at the top")
+    if time_scale is not None:
+        data["time_scale"] = time_scale
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = "\n".join(_problems(exc))
+        raise ScenarioError(
+            f"{path}: invalid scenario:\n{problems}", fix="see the scenario reference in the README"
+        ) from None
+    check_rules(path, scenario)
+    return scenario
+
+
+def check_rules(path: Path, scenario: Scenario) -> None:
+    """The alert rules parse and use only what the built-in evaluator supports."""
+    from harness.alerting.rules import load_rules  # the PromQL parser loads only when needed
+
+    try:
+        load_rules(scenario.alerting.rules, where="alerting.rules")
+    except UsageError as exc:
+        raise ScenarioError(f"{path}: {exc.message}", fix=exc.fix) from None

@@ -1,0 +1,203 @@
+"""The run's one append-only record: typed events, one JSON line each, flushed as written.
+
+Every event carries `t` (wall clock, epoch seconds) and `st` (scenario seconds since the run
+began: wall time multiplied by the time scale). The verdict and the report read only this file.
+The vocabulary is fixed: `kind` is one of the event classes below.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal, TextIO
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    t: float = 0.0
+    st: float = 0.0
+
+
+class RunStarted(Event):
+    kind: Literal["run_started"] = "run_started"
+    scenario: str
+    time_scale: float
+    seed: int
+
+
+class ServerStarted(Event):
+    kind: Literal["server_started"] = "server_started"
+    name: str
+    url: str
+
+
+class Phase(Event):
+    kind: Literal["phase"] = "phase"
+    name: str
+
+
+class ChaosArmed(Event):
+    kind: Literal["chaos_armed"] = "chaos_armed"
+    type: str
+    starts_at_st: float
+
+
+class ChaosStarted(Event):
+    """Ground truth from the factory: the instant the first order was affected."""
+
+    kind: Literal["chaos_started"] = "chaos_started"
+    type: str
+
+
+class ChaosEnded(Event):
+    """Ground truth from the factory: resolved by a report call, or cleared by the harness."""
+
+    kind: Literal["chaos_ended"] = "chaos_ended"
+    type: str
+    how: Literal["resolved", "cleared"]
+
+
+class Order(Event):
+    """One order attempt by a diner; `t` is when its answer came (`start` when it was sent)."""
+
+    kind: Literal["order"] = "order"
+    diner: str
+    outcome: Literal["ok", "failed", "bad_pizza", "slow", "timed_out", "error"]
+    status: int | None = None
+    start: float
+    report_url: str | None = None
+
+
+class Alert(Event):
+    kind: Literal["alert"] = "alert"
+    alertname: str
+    labels: dict[str, str] = Field(default_factory=dict)
+    state_from: str
+    state_to: Literal["inactive", "pending", "firing", "resolved"]
+    value: float | None = None
+
+
+class Notified(Event):
+    kind: Literal["notified"] = "notified"
+    group: str
+    status: Literal["firing", "resolved"]
+    alerts: list[str]
+    who: str
+    reason: str = ""
+
+
+class Acknowledged(Event):
+    kind: Literal["acknowledged"] = "acknowledged"
+    who: str
+
+
+class ReportCalled(Event):
+    kind: Literal["report_called"] = "report_called"
+    url: str
+    who: str
+    status: int | None
+    message: str
+    outcome: Literal["resolved", "no_chaos", "unresolved", "error"]
+
+
+class ReportRefused(Event):
+    """A security event: a report URL on a host other than the factory's was not followed."""
+
+    kind: Literal["report_refused"] = "report_refused"
+    url: str
+    reason: str
+
+
+class Recovered(Event):
+    kind: Literal["recovered"] = "recovered"
+    how: str
+
+
+class Accounting(Event):
+    kind: Literal["accounting"] = "accounting"
+    attempts: int
+    outcomes: dict[str, int]
+    service_orders: int | None
+    consistent: bool
+    detail: str = ""
+
+
+class Check(Event):
+    kind: Literal["check"] = "check"
+    name: str
+    passed: bool
+    measured: float | None
+    limit: float | None
+    detail: str
+
+
+class RunEnded(Event):
+    kind: Literal["run_ended"] = "run_ended"
+    status: Literal["passed", "failed", "error", "interrupted"]
+    exit_code: int
+    reason: str = ""
+
+
+AnyEvent = Annotated[
+    RunStarted
+    | ServerStarted
+    | Phase
+    | ChaosArmed
+    | ChaosStarted
+    | ChaosEnded
+    | Order
+    | Alert
+    | Notified
+    | Acknowledged
+    | ReportCalled
+    | ReportRefused
+    | Recovered
+    | Accounting
+    | Check
+    | RunEnded,
+    Field(discriminator="kind"),
+]
+EVENT = TypeAdapter(AnyEvent)
+
+
+class Timeline:
+    """Appends events to `path` (flushed per line) and keeps them in memory for the run."""
+
+    def __init__(self, path: Path, t0: float, time_scale: float) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path, self.t0, self.scale = path, t0, time_scale
+        self.events: list[Any] = []
+        self._file: TextIO = path.open("a", encoding="utf-8")
+
+    def st(self, wall: float) -> float:
+        """Scenario seconds at wall-clock `wall`."""
+        return (wall - self.t0) * self.scale
+
+    def add(self, event: Event, at: float | None = None) -> Event:
+        event.t = time.time() if at is None else at
+        event.st = round(self.st(event.t), 6)
+        self._file.write(event.model_dump_json() + "\n")
+        self._file.flush()
+        self.events.append(event)
+        return event
+
+    def of(self, kind: type[Event]) -> Iterator[Any]:
+        return (e for e in self.events if isinstance(e, kind))
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def read_timeline(path: Path) -> list[Any]:
+    """Every event of a timeline file, typed; a torn last line (a crash mid-write) is skipped."""
+    events = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            events.append(EVENT.validate_python(json.loads(line)))
+        except ValueError:
+            continue
+    return events
