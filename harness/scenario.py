@@ -16,7 +16,7 @@ from harness.durations import Duration
 from harness.errors import UsageError
 
 Step = Literal["order", "history", "menu"]
-DEFAULT_JOURNEY: dict[Step, float] = {"order": 8.0, "history": 1.0, "menu": 1.0}
+DEFAULT_JOURNEY: dict[Step, int] = {"order": 8, "history": 1, "menu": 1}
 
 
 class Strict(BaseModel):
@@ -29,7 +29,7 @@ class Traffic(Strict):
     think_time: tuple[Duration, Duration] = (5.0, 15.0)
     order_timeout: Duration = 60.0
     slow_after: Duration = 10.0
-    journey: dict[Step, float] = Field(default_factory=lambda: dict(DEFAULT_JOURNEY))
+    journey: dict[Step, int] = Field(default_factory=lambda: dict(DEFAULT_JOURNEY))
     seed: int = 1
 
 
