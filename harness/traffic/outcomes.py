@@ -1,0 +1,175 @@
+"""Classify one order attempt into exactly one outcome (see events.OUTCOMES), and find the
+factory's report URL in the service's answer. Pure functions: no locust, no I/O.
+
+`classify` never raises: whatever the answer looks like, it returns a Verdict, so the diner can
+always mark the request in Locust's stats and write its event line (locust-pitfalls 6).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.traffic.events import Outcome
+from harness.traffic.pizza import PizzaCheck
+
+DETAIL_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: Outcome
+    detail: str
+    report_url: str | None = None
+
+    @property
+    def success(self) -> bool:
+        """Whether Locust should count the request as a success (a pizza was made)."""
+        return self.outcome in ("ok", "slow")
+
+
+def classify(
+    *,
+    status: int | None,
+    body: bytes | None,
+    error: BaseException | None,
+    elapsed_s: float,
+    slow_after_s: float,
+    verify: Callable[[str], PizzaCheck],
+    report_fields: Sequence[str] | None = None,
+) -> Verdict:
+    """The outcome of one POST /api/order.
+
+    `status` is the HTTP status (None or 0 when no answer came), `body` the answer's bytes,
+    `error` the transport error if the client gave up (timeout, refused, reset, cut body).
+    """
+    try:
+        return _classify(status, body, error, elapsed_s, slow_after_s, verify, report_fields)
+    except Exception as exc:  # a bug here must not lose the attempt
+        return Verdict("error", short(f"could not classify the answer: {describe(exc)}"))
+
+
+def _classify(
+    status: int | None,
+    body: bytes | None,
+    error: BaseException | None,
+    elapsed_s: float,
+    slow_after_s: float,
+    verify: Callable[[str], PizzaCheck],
+    report_fields: Sequence[str] | None,
+) -> Verdict:
+    if error is not None or not status:
+        if error is not None and is_timeout(error):
+            return Verdict("timed_out", short(f"no answer after {elapsed_s:.3f} s"))
+        what = describe(error) if error is not None else "no HTTP status"
+        return Verdict("error", short(f"no answer: {what}"))
+    answer = _json(body)
+    report_url = find_report_url(answer, report_fields) if answer is not None else None
+    if not 200 <= status < 300:
+        said = answer.get("message") if isinstance(answer, dict) else None
+        text = said if isinstance(said, str) else _text(body)
+        return Verdict("failed", short(f"HTTP {status}: {text}"), report_url)
+    if not isinstance(answer, dict):
+        return Verdict("error", short(f"HTTP {status} but the body is not a JSON object"))
+    token = answer.get("jwt")
+    if not isinstance(token, str) or not token:
+        return Verdict("bad_pizza", "the answer carries no pizza jwt", report_url)
+    check = verify(token)
+    if check.valid is None:
+        return Verdict("error", short(f"could not verify the pizza: {check.reason}"), report_url)
+    if not check.valid:
+        return Verdict("bad_pizza", short(check.reason), report_url)
+    if elapsed_s > slow_after_s:
+        return Verdict("slow", short(f"pizza took {elapsed_s:.3f} s"), report_url)
+    return Verdict("ok", "", report_url)
+
+
+def _json(body: bytes | None) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _text(body: bytes | None) -> str:
+    if not body:
+        return "(empty body)"
+    return body[:DETAIL_CHARS].decode("utf-8", "replace").strip() or "(blank body)"
+
+
+def short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= DETAIL_CHARS else text[: DETAIL_CHARS - 3] + "..."
+
+
+def describe(exc: BaseException) -> str:
+    root = _root(exc)
+    text = str(root)
+    return f"{type(root).__name__}: {text}" if text else type(root).__name__
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        nested = getattr(current, "original", None)  # geventhttpclient's RetriesExceeded
+        current = nested if isinstance(nested, BaseException) else current.__cause__
+
+
+def _root(exc: BaseException) -> BaseException:
+    *_, last = _chain(exc)
+    return last
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """A client-side timeout (socket timeout or gevent.Timeout), however it was wrapped."""
+    return any(
+        isinstance(e, TimeoutError) or type(e).__name__ in ("Timeout", "ConnectionTimeout")
+        for e in _chain(exc)
+    )
+
+
+def _is_url(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("http://", "https://"))
+
+
+def find_report_url(answer: Any, fields: Sequence[str] | None = None) -> str | None:
+    """The factory's report URL in a service answer.
+
+    With `fields`, the first of those top-level keys whose value is a URL. Without, any string
+    that is a URL containing `/report/`, or a URL under a key whose name contains `report` or
+    `chaos` (case-insensitive), searched depth first (the field's name changed across course
+    years: reportErrorToPizzaFactoryUrl, reportSlowPizzaToFactoryUrl, followLinkToEndChaos ...).
+    """
+    if fields is not None:
+        if not isinstance(answer, dict):
+            return None
+        for name in fields:
+            value = answer.get(name)
+            if _is_url(value):
+                return str(value)
+        return None
+    return _search(answer, None, depth=0)
+
+
+def _search(value: Any, key: str | None, depth: int) -> str | None:
+    if depth > 8:
+        return None
+    if _is_url(value):
+        named = key is not None and any(word in key.lower() for word in ("report", "chaos"))
+        return str(value) if named or "/report/" in value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if (found := _search(v, str(k), depth + 1)) is not None:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            if (found := _search(item, key, depth + 1)) is not None:
+                return found
+    return None
