@@ -1,0 +1,288 @@
+"""The traffic process's supervisor: `python -m harness.traffic CONFIG.json`.
+
+It validates the config (exit 2 naming the file and field), starts Locust headless as a child
+process (`python -m locust -f harness/traffic/locustfile.py ...`) with explicit arguments, a
+clean environment (no LOCUST_* variables, no locust.conf or pyproject.toml picked up: pitfall 29)
+and its own session, bounds it in time, forwards SIGTERM/SIGINT as a graceful stop, and at the end
+checks the accounting against the events file and writes the final summary.
+
+Exit codes: 0 the run ended (whatever the service did); 2 bad config; 3 the accounting does not
+add up or Locust failed. This module does not import locust.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from harness.errors import ExitCode
+from harness.traffic.config import CONFIG_ENV, STOP_SIGNAL, TrafficConfig
+from harness.traffic.events import (
+    OUTCOMES,
+    EventsError,
+    count_outcomes,
+    read_events,
+    tail_events,
+)
+from harness.traffic.ledger import accounting_problems, write_json_atomic
+
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+STARTUP_GRACE_S = 30.0
+"""How long Locust may take to import and start before its run time counts."""
+PROGRESS_EVERY_S = 5.0
+
+
+def locust_argv(config: TrafficConfig) -> list[str]:
+    """Locust's command line: every setting explicit; reports named as pitfall 11 says."""
+    prefix = str(config.locust_prefix)
+    return [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "--users",
+        str(config.diners),
+        "--spawn-rate",
+        f"{config.spawn_rate:g}",
+        "--host",
+        config.service_url,
+        # No --run-time: it takes whole seconds; the locustfile stops at run_time_s exactly.
+        "--stop-timeout",
+        str(math.ceil(config.stop_grace_s)),
+        "--only-summary",
+        "--csv",
+        prefix,
+        "--html",
+        str(config.html_path),
+        "--json-file",
+        prefix,  # Locust writes PREFIX.json
+        "--exit-code-on-error",
+        "0",  # the accounting, not Locust's failure count, decides the exit code
+        "--loglevel",
+        "INFO",
+    ]
+
+
+def locust_env(config_path: Path, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
+    env.update(
+        {
+            CONFIG_ENV: str(config_path.resolve()),
+            "HOME": str(home),  # no ~/.locust.conf
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+class Supervisor:
+    def __init__(self, config: TrafficConfig, config_path: Path) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.stop_reason: str | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.stop_sent = False
+        self.escalations: list[str] = []
+
+    # Signals ------------------------------------------------------------------------------------
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self.stop_reason = self.stop_reason or signal.Signals(signum).name
+        self._send_stop()
+
+    def _send_stop(self) -> None:
+        if self.proc is None or self.stop_sent or self.proc.poll() is not None:
+            return
+        self.stop_sent = True
+        self._signal(STOP_SIGNAL)
+
+    def _signal(self, sig: signal.Signals) -> None:
+        assert self.proc is not None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, sig)
+
+    # The run ------------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        cfg = self.config
+        for path in (cfg.events_path, cfg.summary_path, cfg.locust_prefix):
+            path.parent.mkdir(parents=True, exist_ok=True)
+        cfg.summary_path.unlink(missing_ok=True)  # a summary left from before must not count
+        offset = cfg.events_path.stat().st_size if cfg.events_path.exists() else 0
+        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        home = Path(tempfile.mkdtemp(prefix="harness-traffic-"))
+        try:
+            print(
+                f"traffic: {cfg.diners} diners -> {cfg.service_url} for {cfg.run_time_s:g} s "
+                f"(events {cfg.events_path}, Locust log {cfg.log_path})",
+                flush=True,
+            )
+            rc = self._run_locust(home, offset)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            shutil.rmtree(home, ignore_errors=True)
+        return self.finish(rc, offset)
+
+    def _run_locust(self, home: Path, offset: int) -> int:
+        cfg = self.config
+        with open(cfg.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                locust_argv(cfg),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=home,  # no locust.conf or pyproject.toml [tool.locust] from our cwd
+                env=locust_env(self.config_path, home),
+                start_new_session=True,  # our group's SIGTERM reaches us; we stop Locust
+            )
+        if self.stop_reason is not None:
+            self._send_stop()
+        started = time.monotonic()
+        deadline = started + STARTUP_GRACE_S + cfg.run_time_s + cfg.shutdown_grace_s
+        progress = Progress(cfg.events_path, offset)
+        while True:
+            try:
+                return self.proc.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.monotonic()
+            progress.maybe_print(now - started)
+            if self.stop_sent and not self.escalations:
+                deadline = min(deadline, now + cfg.shutdown_grace_s)
+                self.escalations.append("graceful stop requested")
+            if now < deadline:
+                continue
+            if "SIGTERM" not in self.escalations:  # Locust's own SIGTERM path still writes
+                self.escalations.append("SIGTERM")
+                self._signal(signal.SIGTERM)
+                deadline = now + cfg.shutdown_grace_s
+            else:
+                self.escalations.append("SIGKILL")
+                self._signal(signal.SIGKILL)
+                return self.proc.wait()
+
+    # The end ------------------------------------------------------------------------------------
+
+    def finish(self, rc: int, offset: int) -> int:
+        cfg = self.config
+        events = read_events(cfg.events_path, offset)
+        partial = _ends_in_partial_line(cfg.events_path)
+        child = _load_json(cfg.summary_path)
+        problems: list[str] = []
+        if child is None:
+            summary: dict[str, Any] = {
+                "attempts": len(events),
+                "outcomes": count_outcomes(events),
+                "locust": None,
+            }
+            asked_to_stop = self.stop_reason is not None
+            if events or not asked_to_stop or rc not in (0, -STOP_SIGNAL):
+                problems.append(
+                    f"Locust exited with code {rc} without writing its summary "
+                    f"(log: {cfg.log_path})"
+                )
+        else:
+            summary = child
+            summary.pop("accounting_error", None)  # checked again below, against the file
+            problems += accounting_problems(summary, events)
+        if partial:
+            problems.append("the events file ends in a partial line")
+        if "SIGKILL" in self.escalations:
+            problems.append("Locust did not stop in time and was killed: attempts may be lost")
+        elif child is not None and rc != 0:
+            problems.append(f"Locust exited with code {rc} (log: {cfg.log_path})")
+        summary.update(
+            event_lines=len(events),
+            events_offset=offset,
+            locust_exit_code=rc,
+            stop_requested_by=self.stop_reason,
+            reports={
+                "html": str(cfg.html_path),
+                "json": str(cfg.json_report_path),
+                "csv_prefix": str(cfg.locust_prefix),
+                "log": str(cfg.log_path),
+            },
+        )
+        if problems:
+            summary["accounting_error"] = "; ".join(problems)
+        write_json_atomic(cfg.summary_path, summary)
+        self._report(summary)
+        return ExitCode.HARNESS_ERROR if problems else ExitCode.OK
+
+    def _report(self, summary: dict[str, Any]) -> None:
+        outcomes = summary.get("outcomes") or {}
+        counts = ", ".join(f"{k} {outcomes.get(k, 0)}" for k in OUTCOMES)
+        print(
+            f"traffic: {summary['attempts']} order attempts: {counts} "
+            f"(summary {self.config.summary_path})",
+            flush=True,
+        )
+        if "accounting_error" in summary:
+            print(f"traffic: ACCOUNTING ERROR: {summary['accounting_error']}", file=sys.stderr)
+            tail = _tail(self.config.log_path)
+            if tail:
+                print(f"traffic: last lines of {self.config.log_path}:\n{tail}", file=sys.stderr)
+
+
+class Progress:
+    """A line every PROGRESS_EVERY_S seconds: attempts so far by outcome (read from the file)."""
+
+    def __init__(self, path: Path, offset: int) -> None:
+        self.path, self.offset = path, offset
+        self.counts = dict.fromkeys(OUTCOMES, 0)
+        self.next_at = PROGRESS_EVERY_S
+
+    def maybe_print(self, elapsed_s: float) -> None:
+        if elapsed_s < self.next_at:
+            return
+        self.next_at += PROGRESS_EVERY_S
+        try:
+            events, self.offset = tail_events(self.path, self.offset)
+        except EventsError:
+            return  # the final check reports it
+        for event in events:
+            self.counts[event.outcome] += 1
+        shown = ", ".join(f"{k} {n}" for k, n in self.counts.items() if n) or "none yet"
+        print(f"traffic: {elapsed_s:5.1f} s: {sum(self.counts.values())} orders ({shown})")
+        sys.stdout.flush()
+
+
+def _ends_in_partial_line(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() == 0:
+                return False
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
+
+
+def _load_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
