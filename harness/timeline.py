@@ -165,30 +165,49 @@ EVENT = TypeAdapter(AnyEvent)
 
 
 class Timeline:
-    """Appends events to `path` (flushed per line) and keeps them in memory for the run."""
+    """Appends events to `path` (flushed per line) and keeps them in memory for the run.
 
-    def __init__(self, path: Path, t0: float, time_scale: float) -> None:
+    Scenario time starts with `start_clock` (when the diners are ordering); events added before
+    it (start-up) are held and written then, with negative scenario times, or at `close`.
+    """
+
+    def __init__(self, path: Path, time_scale: float, t0: float | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path, self.t0, self.scale = path, t0, time_scale
         self.events: list[Any] = []
+        self._held: list[Event] = []
         self._file: TextIO = path.open("a", encoding="utf-8")
 
     def st(self, wall: float) -> float:
-        """Scenario seconds at wall-clock `wall`."""
-        return (wall - self.t0) * self.scale
+        """Scenario seconds at wall-clock `wall` (0 before the clock starts)."""
+        return 0.0 if self.t0 is None else (wall - self.t0) * self.scale
+
+    def start_clock(self, t0: float) -> None:
+        self.t0 = t0
+        held, self._held = self._held, []
+        for event in held:
+            self._write(event)
 
     def add(self, event: Event, at: float | None = None) -> Event:
         event.t = time.time() if at is None else at
+        self.events.append(event)
+        if self.t0 is None:
+            self._held.append(event)
+        else:
+            self._write(event)
+        return event
+
+    def _write(self, event: Event) -> None:
         event.st = round(self.st(event.t), 6)
         self._file.write(event.model_dump_json() + "\n")
         self._file.flush()
-        self.events.append(event)
-        return event
 
     def of(self, kind: type[Event]) -> Iterator[Any]:
         return (e for e in self.events if isinstance(e, kind))
 
     def close(self) -> None:
+        if self._held:
+            self.start_clock(self._held[0].t)
         self._file.close()
 
 

@@ -12,6 +12,7 @@ import asyncio
 import random
 import re
 import time
+import traceback
 from datetime import datetime
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def run_scenario(
 ) -> int:
     scenario = load_scenario(path, time_scale=time_scale)  # bad scenario: exit 2, nothing started
     run_dir = run_dir_for(report_dir, scenario)
-    timeline = Timeline(run_dir / "timeline.jsonl", time.time(), scenario.time_scale)
+    timeline = Timeline(run_dir / "timeline.jsonl", scenario.time_scale)
     timeline.add(
         RunStarted(scenario=scenario.name, time_scale=scenario.time_scale, seed=scenario.seed)
     )
@@ -72,15 +73,20 @@ def run_scenario(
             timeline.add(ServerStarted(name=name, url=url))
         loop = RunLoop(scenario, stack, timeline, group)
         token = loop.register_probe_diner()
-        start_st = chaos_start_st(scenario)
-        FactoryControl(stack).arm(scenario.chaos.type, timeline.t0 + start_st / scenario.time_scale)
-        timeline.add(ChaosArmed(type=scenario.chaos.type, starts_at_st=round(start_st, 3)))
         start_traffic(group, stack, scenario)
+        loop.wait_for_first_order()
+        timeline.start_clock(time.time())  # scenario time 0: the diners are ordering
+        start_st = chaos_start_st(scenario)
+        FactoryControl(stack).arm(scenario.chaos.type, time.time() + start_st / scenario.time_scale)
+        timeline.add(ChaosArmed(type=scenario.chaos.type, starts_at_st=round(start_st, 3)))
         asyncio.run(loop.run(token))
     except KeyboardInterrupt:
         status, reason = "interrupted", "interrupted by a signal; chaos cleared, servers stopped"
     except HarnessError as exc:
         status, reason = "error", str(exc)
+    except Exception as exc:  # a bug in the harness: still roll back, keep the traceback
+        (run_dir / "crash.txt").write_text(traceback.format_exc())
+        status, reason = "error", f"harness crashed: {exc!r} (traceback in crash.txt)"
     finally:
         if stack is not None:
             rollback(group, stack, timeline, loop)

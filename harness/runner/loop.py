@@ -57,11 +57,25 @@ class RunLoop:
         token: str = answer.json()["token"]
         return token
 
+    def wait_for_first_order(self, timeout_s: float = 30.0) -> None:
+        """Block until the diners' first order answer arrives (their start-up takes a moment)."""
+        deadline = time.monotonic() + timeout_s
+        while (
+            not self.stack.traffic_events.exists() or not self.stack.traffic_events.stat().st_size
+        ):
+            self.check_children()
+            if time.monotonic() > deadline:
+                raise ServerError(
+                    f"no diner ordered within {timeout_s:.0f} s",
+                    fix=f"see {self.stack.run_dir / 'traffic.log'}",
+                )
+            time.sleep(0.02)
+
     def st(self) -> float:
         return self.timeline.st(time.time())
 
     def add(self, event: Event, st: float | None = None) -> None:
-        at = None if st is None else self.timeline.t0 + st / self.scenario.time_scale
+        at = None if st is None else (self.timeline.t0 or 0.0) + st / self.scenario.time_scale
         self.timeline.add(event, at=at)
 
     async def run(self, probe_token: str) -> None:
@@ -188,7 +202,7 @@ class RunLoop:
         if now - self.last_progress < 1.0:
             return
         self.last_progress = now
-        wall = now - self.timeline.t0
+        wall = now - (self.timeline.t0 or now)
         bad = sum(v for k, v in self.outcomes.items() if k not in ("ok", "slow"))
         chaos = (
             "active"
