@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def rollback(group: ProcessGroup, stack: Stack, timeline: Timeline, loop: RunLoop | None) -> None:
     traffic = next((m for m in group.members if m.name == "traffic"), None)
     if traffic is not None:
-        traffic.stop(grace_s=15)  # SIGTERM: the diners stop and write their summary
+        traffic.stop(grace_s=stack.traffic_grace_s)  # SIGTERM: diners stop, write a summary
     if loop is not None:
         loop.follow_orders_and_logs()
     service_orders = service_order_count(stack)

@@ -26,6 +26,7 @@ class Stack:
     service_url: str
     vendor_key: str
     admin_token: str
+    traffic_grace_s: float = 30.0  # SIGTERM to SIGKILL: the diners finish and write a summary
 
     @property
     def service_log(self) -> Path:
@@ -107,8 +108,8 @@ def start_traffic(group: ProcessGroup, stack: Stack, scenario: Scenario) -> Mana
     from harness.traffic.config import TrafficConfig
 
     config = TrafficConfig(**traffic_settings(stack, scenario))
-    path = stack.run_dir / "traffic.json"
-    path.write_text(config.model_dump_json(indent=2))
+    path = config.write(stack.run_dir / "traffic.json")
+    stack.traffic_grace_s = config.shutdown_grace_s
     process = ManagedProcess(
         "traffic",
         [sys.executable, "-m", "harness.traffic", str(path)],
