@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m harness demo
+	$(BIN)/python -m harness run scenarios/seed-incident.yaml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
