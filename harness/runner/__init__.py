@@ -58,7 +58,7 @@ def run_scenario(
     path: Path, *, time_scale: float | None = None, report_dir: Path = Path("reports")
 ) -> int:
     scenario = load_scenario(path, time_scale=time_scale)  # bad scenario: exit 2, nothing started
-    run_dir = run_dir_for(report_dir, scenario)
+    run_dir = run_dir_for(report_dir.resolve(), scenario)  # children run in other directories
     timeline = Timeline(run_dir / "timeline.jsonl", scenario.time_scale)
     timeline.add(
         RunStarted(scenario=scenario.name, time_scale=scenario.time_scale, seed=scenario.seed)
