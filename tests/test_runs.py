@@ -20,21 +20,11 @@ SCENARIOS = Path("scenarios")
 
 
 def run(name: str, report_dir: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "harness",
-            "run",
-            str(SCENARIOS / f"{name}.yaml"),
-            "--report-dir",
-            str(report_dir),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    (run_dir,) = report_dir.iterdir()
+    """`harness run` from inside `report_dir` with a relative `--report-dir`, as a user would."""
+    scenario = (SCENARIOS / f"{name}.yaml").resolve()
+    argv = [sys.executable, "-m", "harness", "run", str(scenario), "--report-dir", "reports"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=180, cwd=report_dir)
+    (run_dir,) = (report_dir / "reports").iterdir()
     return done, run_dir
 
 
