@@ -37,7 +37,9 @@ def first(events: Iterable[Any], kind: type, **match: Any) -> Any | None:
     )
 
 
-def _within(name: str, start: Any, end: Any, limit: float | None, what: str) -> Check | None:
+def _within(
+    name: str, start: Any, end: Any, limit: float | None, what: str, scale: float
+) -> Check | None:
     if limit is None:
         return None
     if start is None:
@@ -56,11 +58,13 @@ def _within(name: str, start: Any, end: Any, limit: float | None, what: str) -> 
         passed=took <= limit,
         measured=round(took, 3),
         limit=limit,
-        detail=f"{what} {took:.1f} s after the chaos started (limit {limit:g} s)",
+        detail=f"{what} {took:.1f} s after the chaos started "
+        f"({took / scale:.2f} s wall; limit {limit:g} s)",
     )
 
 
-def checks(events: list[Any], expect: Expect) -> list[Check]:
+def checks(events: list[Any], expect: Expect, time_scale: float = 1.0) -> list[Check]:
+    """Every set expectation, measured in scenario seconds (wall seconds in the detail)."""
     start = first(events, ChaosStarted)
     ended = first(events, ChaosEnded, how="resolved")  # the harness's own rollback is no fix
     timed = [
@@ -84,7 +88,7 @@ def checks(events: list[Any], expect: Expect) -> list[Check]:
         ),
         ("recover_within", first(events, Recovered) or ended, expect.recover_within, "recovered"),
     ]
-    found = [_within(name, start, end, limit, what) for name, end, limit, what in timed]
+    found = [_within(name, start, end, limit, what, time_scale) for name, end, limit, what in timed]
     found += [_failed_orders(events, expect.max_failed_orders), _false_alarm(events, start, expect)]
     found += [_resolves(events, ended, expect.alert_resolves_within)]
     return [c for c in found if c is not None]

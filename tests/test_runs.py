@@ -116,39 +116,52 @@ def test_negative_controls_fail_the_gate_naming_the_expectation(
     assert f'name="{failed}"' in junit and "<failure" in junit
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_mid_chaos_exits_4_and_rolls_back(sig: signal.Signals, tmp_path: Path) -> None:
-    run_proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "harness",
-            "run",
-            str(SCENARIOS / "no-autoreport.yaml"),
-            "--report-dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def start_mid_chaos(tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
+    """`harness run no-autoreport` (chaos never ends by itself), once the chaos has started."""
+    argv = [
+        sys.executable,
+        "-m",
+        "harness",
+        "run",
+        str(SCENARIOS / "no-autoreport.yaml"),
+        "--report-dir",
+        str(tmp_path),
+    ]
+    run_proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    run_dir = None
     while time.monotonic() < deadline:
         dirs = list(tmp_path.iterdir())
-        if dirs and (dirs[0] / "timeline.jsonl").exists():
-            run_dir = dirs[0]
-            if events(run_dir, "chaos_started"):
-                break
+        if dirs and (dirs[0] / "timeline.jsonl").exists() and events(dirs[0], "chaos_started"):
+            return run_proc, dirs[0]
         time.sleep(0.1)
-    assert run_dir is not None and events(run_dir, "chaos_started"), "chaos never started"
-    run_proc.send_signal(sig)
-    out, err = run_proc.communicate(timeout=60)
-    assert run_proc.returncode == 4, out + err
+    run_proc.kill()
+    raise AssertionError("the chaos never started")
+
+
+def assert_rolled_back(run_dir: Path, status: str, code: int) -> None:
     leftovers = subprocess.run(["pgrep", "-f", str(run_dir)], capture_output=True, text=True)
     assert leftovers.stdout == "", "processes left behind"
     with sqlite3.connect(run_dir / "factory-state" / "factory.db") as db:
         assert db.execute("SELECT chaos_type FROM vendor").fetchone() == ("none",)
     last = read_timeline(run_dir / "timeline.jsonl")[-1]
-    assert last.kind == "run_ended" and last.status == "interrupted" and last.exit_code == 4
+    assert last.kind == "run_ended" and last.status == status and last.exit_code == code
+    assert (run_dir / "summary.json").exists() and (run_dir / "junit.xml").exists()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_mid_chaos_exits_4_and_rolls_back(sig: signal.Signals, tmp_path: Path) -> None:
+    run_proc, run_dir = start_mid_chaos(tmp_path)
+    run_proc.send_signal(sig)
+    out, err = run_proc.communicate(timeout=60)
+    assert run_proc.returncode == 4, out + err
+    assert_rolled_back(run_dir, "interrupted", 4)
     assert events(run_dir, "accounting")[0].consistent
+
+
+def test_a_child_dying_mid_run_exits_3_and_rolls_back(tmp_path: Path) -> None:
+    run_proc, run_dir = start_mid_chaos(tmp_path)
+    subprocess.run(["pkill", "-KILL", "-f", str(run_dir / "service.db")], check=True)
+    out, err = run_proc.communicate(timeout=60)
+    assert run_proc.returncode == 3, out + err
+    assert "the service process exited during the run" in out
+    assert_rolled_back(run_dir, "error", 3)

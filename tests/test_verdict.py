@@ -117,3 +117,10 @@ def test_exit_codes() -> None:
     broken = [e for e in incident() if not isinstance(e, Accounting)]
     broken.append(Accounting(attempts=5, outcomes={}, service_orders=9, consistent=False))
     assert exit_code(checks(broken, ALL), broken, interrupted=False) == ExitCode.HARNESS_ERROR
+
+
+def test_timed_checks_give_scenario_and_wall_time() -> None:
+    found = {c.name: c for c in checks(incident(), ALL, time_scale=60)}
+    assert found["detect_within"].detail == (
+        "an alert fired 100.0 s after the chaos started (1.67 s wall; limit 120 s)"
+    )

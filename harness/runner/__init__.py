@@ -95,7 +95,9 @@ def run_scenario(
 
 
 def finish(timeline: Timeline, scenario: Scenario, run_dir: Path, status: str, reason: str) -> int:
-    found = checks(timeline.events, scenario.expect) if status != "error" else []
+    found = (
+        checks(timeline.events, scenario.expect, scenario.time_scale) if status != "error" else []
+    )
     for check in found:
         timeline.add(check)
     code = exit_code(found, timeline.events, status == "interrupted")
