@@ -15,22 +15,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from harness.report_urls import find_report_urls
 from harness.timeline import Event, Recovered, ReportCalled, ReportRefused
 
-URL_HINTS = ("report", "chaos")
-
-
-def find_report_urls(value: Any, key: str = "") -> list[str]:
-    """Every URL in a JSON value that looks like a report URL: under a key naming report/chaos,
-    or with `/report` in its path. Field names differ across course years, so none is assumed."""
-    if isinstance(value, dict):
-        return [u for k, v in value.items() for u in find_report_urls(v, str(k))]
-    if isinstance(value, list):
-        return [u for v in value for u in find_report_urls(v, key)]
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        return []
-    hinted = any(h in key.lower() for h in URL_HINTS) or "/report" in urlsplit(value).path
-    return [value] if hinted else []
+__all__ = ["AutoReporter", "find_report_urls", "outcome_of", "probe_order"]
 
 
 def outcome_of(status: int, body: Any) -> str:

@@ -17,9 +17,8 @@ from typing import Any
 import httpx
 
 from harness.errors import ExitCode, HarnessError
-from harness.factory.config import new_vendor_key
-from harness.netutil import free_port
-from harness.procs import ManagedProcess, ProcessGroup
+from harness.procs import ProcessGroup
+from harness.runner.stack import Stack, start_servers
 
 PIZZA = {
     "franchiseId": 1,
@@ -40,56 +39,14 @@ def say(step: str, detail: Any = "") -> None:
     print(f"  {step:<34} {text}", flush=True)
 
 
-def start_servers(group: ProcessGroup, log_dir: Path, key: str, admin: str) -> tuple[str, str]:
-    factory_port, service_port = free_port(), free_port()
-    factory = f"http://127.0.0.1:{factory_port}"
-    service = f"http://127.0.0.1:{service_port}"
-    group.start(
-        ManagedProcess.harness(
-            "factory",
-            [
-                "serve",
-                "factory",
-                "--port",
-                str(factory_port),
-                "--vendor-key",
-                key,
-                "--admin-token",
-                admin,
-                "--chaos-start",
-                "now",
-            ],
-            f"{factory}/api/docs",
-            log_dir,
-        )
-    )
-    group.start(
-        ManagedProcess.harness(
-            "service",
-            [
-                "serve",
-                "service",
-                "--port",
-                str(service_port),
-                "--factory-url",
-                factory,
-                "--factory-key",
-                key,
-            ],
-            f"{service}/",
-            log_dir,
-        )
-    )
-    return factory, service
-
-
 def order(client: httpx.Client, service: str, token: str) -> httpx.Response:
     return client.post(
         f"{service}/api/order", json=PIZZA, headers={"authorization": f"Bearer {token}"}
     )
 
 
-def cycle(client: httpx.Client, factory: str, service: str, admin: str, orders: int) -> None:
+def cycle(client: httpx.Client, stack: Stack, orders: int) -> None:
+    factory, service = stack.factory_url, stack.service_url
     diner = {
         "name": "Demo Diner",
         "email": f"diner-{secrets.token_hex(3)}@jwt.com",
@@ -104,7 +61,7 @@ def cycle(client: httpx.Client, factory: str, service: str, admin: str, orders: 
     client.put(
         f"{factory}/admin/chaos",
         json={"type": "fail", "start": "now"},
-        headers={"authorization": f"Bearer {admin}"},
+        headers={"authorization": f"Bearer {stack.admin_token}"},
     )
     say("factory chaos armed", "fail (starts now)")
     failed = order(client, service, token)
@@ -134,14 +91,14 @@ def service_counters(client: httpx.Client, service: str) -> str:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    key, admin = new_vendor_key(), secrets.token_hex(8)
     with tempfile.TemporaryDirectory(prefix="harness-demo-") as tmp, ProcessGroup() as group:
-        log_dir = Path(args.log_dir) if args.log_dir else Path(tmp)
+        log_dir = Path(args.log_dir).resolve() if args.log_dir else Path(tmp)
+        log_dir.mkdir(parents=True, exist_ok=True)
         print("JWT Pizza chaos harness: the seed incident's fail-and-report cycle")
-        factory, service = start_servers(group, log_dir, key, admin)
-        say("factory (mock Headquarters)", factory)
-        say("pizza service (reference)", service)
+        stack = start_servers(group, log_dir)
+        say("factory (mock Headquarters)", stack.factory_url)
+        say("pizza service (reference)", stack.service_url)
         with httpx.Client(timeout=10) as client:
-            cycle(client, factory, service, admin, args.orders)
+            cycle(client, stack, args.orders)
         print("Pizza is back on the menu. Stopping the servers.")
     return ExitCode.OK

@@ -303,7 +303,13 @@ def test_classify_never_raises(verifier: PizzaVerifier) -> None:
         ({"followLinkToEndChaos": REPORT}, None, REPORT),
         ({"reportPizzaCreationErrorToPizzaFactoryUrl": "https://f/x"}, None, "https://f/x"),
         ({"chaosLink": "http://f/end"}, None, "http://f/end"),
-        ({"nested": {"links": ["http://f/api/report?x=1", REPORT]}}, None, REPORT),
+        # older factories' report URL is /api/report?apiKey=...&fixCode=... (factory-api.md)
+        (
+            {"nested": {"links": ["http://f/api/report?x=1", REPORT]}},
+            None,
+            "http://f/api/report?x=1",
+        ),
+        ({"nested": {"links": ["http://f/api/docs", REPORT]}}, None, REPORT),
         ({"message": "no link here", "docs": "http://f/docs"}, None, None),
         ({"reportUrl": "not a url"}, None, None),
         ({"mine": REPORT, "followLinkToEndChaos": "http://other"}, ["mine"], REPORT),

@@ -21,7 +21,7 @@ from harness.procs import ProcessGroup
 from harness.results import render, write_outputs
 from harness.runner.finish import rollback
 from harness.runner.loop import RunLoop
-from harness.runner.stack import FactoryControl, Stack, start_servers, start_traffic
+from harness.runner.stack import FactoryControl, Stack, start_scenario_servers, start_traffic
 from harness.scenario import Scenario, load_scenario
 from harness.timeline import (
     ChaosArmed,
@@ -68,7 +68,7 @@ def run_scenario(
     stack: Stack | None = None
     loop: RunLoop | None = None
     try:
-        stack = start_servers(group, run_dir, scenario)
+        stack = start_scenario_servers(group, run_dir, scenario)
         for name, url in (("factory", stack.factory_url), ("service", stack.service_url)):
             timeline.add(ServerStarted(name=name, url=url))
         loop = RunLoop(scenario, stack, timeline, group)

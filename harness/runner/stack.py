@@ -41,8 +41,17 @@ class Stack:
         return self.run_dir / "traffic-summary.json"
 
 
-def start_servers(group: ProcessGroup, run_dir: Path, scenario: Scenario) -> Stack:
-    """Factory and service, started and healthy (ServerError otherwise)."""
+def start_servers(
+    group: ProcessGroup,
+    run_dir: Path,
+    *,
+    order_delay_ms: int = 32_000,
+    seed: int = 1,
+    time_scale: float = 1.0,
+    report_field: str = "followLinkToEndChaos",
+) -> Stack:
+    """Factory and service on free loopback ports, started and healthy (ServerError otherwise).
+    Chaos is armed through the control plane, so the factory's own chaos start is not used."""
     fport, sport = free_port(), free_port()
     stack = Stack(
         run_dir,
@@ -51,56 +60,58 @@ def start_servers(group: ProcessGroup, run_dir: Path, scenario: Scenario) -> Sta
         new_vendor_key(),
         secrets.token_hex(16),
     )
-    delay_ms = round(scenario.chaos.order_delay * 1000 / scenario.time_scale)
+    factory = [
+        "serve",
+        "factory",
+        "--port",
+        str(fport),
+        "--vendor-key",
+        stack.vendor_key,
+        "--admin-token",
+        stack.admin_token,
+        "--order-delay-ms",
+        str(order_delay_ms),
+        "--state-dir",
+        str(run_dir / "factory-state"),
+        "--seed",
+        str(seed),
+    ]
+    service = [
+        "serve",
+        "service",
+        "--port",
+        str(sport),
+        "--factory-url",
+        stack.factory_url,
+        "--factory-key",
+        stack.vendor_key,
+        "--db",
+        str(run_dir / "service.db"),
+        "--log-file",
+        str(stack.service_log),
+        "--report-field",
+        report_field,
+        "--time-scale",
+        str(time_scale),
+    ]
     group.start(
-        ManagedProcess.harness(
-            "factory",
-            [
-                "serve",
-                "factory",
-                "--port",
-                str(fport),
-                "--vendor-key",
-                stack.vendor_key,
-                "--admin-token",
-                stack.admin_token,
-                "--order-delay-ms",
-                str(delay_ms),
-                "--state-dir",
-                str(run_dir / "factory-state"),
-                "--seed",
-                str(scenario.seed),
-            ],
-            f"{stack.factory_url}/api/docs",
-            run_dir,
-        )
+        ManagedProcess.harness("factory", factory, f"{stack.factory_url}/api/docs", run_dir)
     )
-    group.start(
-        ManagedProcess.harness(
-            "service",
-            [
-                "serve",
-                "service",
-                "--port",
-                str(sport),
-                "--factory-url",
-                stack.factory_url,
-                "--factory-key",
-                stack.vendor_key,
-                "--db",
-                str(run_dir / "service.db"),
-                "--log-file",
-                str(stack.service_log),
-                "--report-field",
-                scenario.report_field,
-                "--time-scale",
-                str(scenario.time_scale),
-            ],
-            f"{stack.service_url}/",
-            run_dir,
-        )
-    )
+    group.start(ManagedProcess.harness("service", service, f"{stack.service_url}/", run_dir))
     return stack
+
+
+def start_scenario_servers(group: ProcessGroup, run_dir: Path, scenario: Scenario) -> Stack:
+    """The servers with the scenario's factory delay (compressed like everything else)."""
+    delay_ms = round(scenario.chaos.order_delay * 1000 / scenario.time_scale)
+    return start_servers(
+        group,
+        run_dir,
+        order_delay_ms=delay_ms,
+        seed=scenario.seed,
+        time_scale=scenario.time_scale,
+        report_field=scenario.report_field,
+    )
 
 
 def start_traffic(group: ProcessGroup, stack: Stack, scenario: Scenario) -> ManagedProcess:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.report_urls import find_report_url
 from harness.traffic.events import Outcome
 from harness.traffic.pizza import PizzaCheck
 
@@ -133,43 +134,3 @@ def is_timeout(exc: BaseException) -> bool:
         isinstance(e, TimeoutError) or type(e).__name__ in ("Timeout", "ConnectionTimeout")
         for e in _chain(exc)
     )
-
-
-def _is_url(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(("http://", "https://"))
-
-
-def find_report_url(answer: Any, fields: Sequence[str] | None = None) -> str | None:
-    """The factory's report URL in a service answer.
-
-    With `fields`, the first of those top-level keys whose value is a URL. Without, any string
-    that is a URL containing `/report/`, or a URL under a key whose name contains `report` or
-    `chaos` (case-insensitive), searched depth first (the field's name changed across course
-    years: reportErrorToPizzaFactoryUrl, reportSlowPizzaToFactoryUrl, followLinkToEndChaos ...).
-    """
-    if fields is not None:
-        if not isinstance(answer, dict):
-            return None
-        for name in fields:
-            value = answer.get(name)
-            if _is_url(value):
-                return str(value)
-        return None
-    return _search(answer, None, depth=0)
-
-
-def _search(value: Any, key: str | None, depth: int) -> str | None:
-    if depth > 8:
-        return None
-    if _is_url(value):
-        named = key is not None and any(word in key.lower() for word in ("report", "chaos"))
-        return str(value) if named or "/report/" in value else None
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if (found := _search(v, str(k), depth + 1)) is not None:
-                return found
-    elif isinstance(value, list):
-        for item in value:
-            if (found := _search(item, key, depth + 1)) is not None:
-                return found
-    return None
