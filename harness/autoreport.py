@@ -22,12 +22,16 @@ __all__ = ["AutoReporter", "find_report_urls", "outcome_of", "probe_order"]
 
 
 def outcome_of(status: int, body: Any) -> str:
-    text = str(body.get("message") or body.get("msg") or "") if isinstance(body, dict) else ""
-    if 200 <= status < 300 and "no chaos" in text.lower():
+    text = (
+        str(body.get("message") or body.get("msg") or "").lower() if isinstance(body, dict) else ""
+    )
+    if status == 400 or "unresolved" in text:
+        return "unresolved"
+    if 200 <= status < 300 and "no chaos" in text:
         return "no_chaos"
-    if 200 <= status < 300 and "resolved" in text.lower():
+    if 200 <= status < 300 and "resolved" in text:
         return "resolved"
-    return "unresolved" if status == 400 else "error"
+    return "error"
 
 
 @dataclass
@@ -82,6 +86,7 @@ class AutoReporter:
         try:
             answer = await client.get(url)
             body = answer.json() if answer.content else {}
+            body = body if isinstance(body, dict) else {}  # a list or bare string: no message
             status, outcome = answer.status_code, outcome_of(answer.status_code, body)
             message = str(body.get("message") or body.get("msg") or answer.text[:200])
         except (httpx.HTTPError, ValueError) as exc:
@@ -98,8 +103,9 @@ class AutoReporter:
 
 async def probe_order(
     client: httpx.AsyncClient, service_url: str, factory_url: str, token: str
-) -> Recovered | None:
-    """One real order through the service whose pizza the factory verifies; None if not yet."""
+) -> tuple[bool, Recovered | None]:
+    """One real order through the service whose pizza the factory verifies: (whether the
+    service answered it, Recovered or None if pizza is not back yet)."""
     pizza = {
         "franchiseId": 1,
         "storeId": 1,
@@ -109,11 +115,12 @@ async def probe_order(
         answer = await client.post(
             f"{service_url}/api/order", json=pizza, headers={"authorization": f"Bearer {token}"}
         )
-        if answer.status_code != 200:
-            return None
-        verified = await client.post(
-            f"{factory_url}/api/order/verify", json={"jwt": answer.json().get("jwt")}
-        )
-    except (httpx.HTTPError, ValueError):
-        return None
-    return Recovered(how="probe order verified") if verified.status_code == 200 else None
+    except httpx.HTTPError:
+        return False, None
+    try:
+        jwt = answer.json().get("jwt") if answer.status_code == 200 else None
+        verified = await client.post(f"{factory_url}/api/order/verify", json={"jwt": jwt})
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return True, None
+    ok = jwt is not None and verified.status_code == 200
+    return True, (Recovered(how="probe order verified") if ok else None)

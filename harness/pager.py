@@ -24,7 +24,10 @@ class Pager:
 
     def notify(self, event: Notified, st: float) -> None:
         """A notification from alerting; only firing ones page someone."""
-        if event.status != "firing" or self.acknowledged_at is not None:
+        if event.status == "resolved":  # the incident is over: the next one pages again
+            self.paged_at = self.acknowledged_at = self.next_escalation = None
+            return
+        if self.acknowledged_at is not None:
             return
         if self.paged_at is None:
             self.paged_at = st

@@ -64,14 +64,14 @@ class ManagedProcess(AbstractContextManager["ManagedProcess"]):
         """Stop the child and everything in its process group; returns its exit code."""
         if self.proc is None:
             return None
-        if self.proc.poll() is None:
-            self._signal(signal.SIGTERM)
-            try:
-                self.proc.wait(grace_s)
-            except subprocess.TimeoutExpired:
-                self._signal(signal.SIGKILL)
-                self.proc.wait()
-        self._signal(signal.SIGKILL)  # workers a supervisor left behind
+        try:
+            if self.proc.poll() is None:
+                self._signal(signal.SIGTERM)
+                with suppress(subprocess.TimeoutExpired):
+                    self.proc.wait(grace_s)
+        finally:  # also when the wait is interrupted: nothing of ours outlives us
+            self._signal(signal.SIGKILL)  # the child, or workers a supervisor left behind
+            self.proc.wait()
         return self.proc.returncode
 
     def _signal(self, sig: signal.Signals) -> None:
@@ -105,7 +105,11 @@ class ProcessGroup(AbstractContextManager["ProcessGroup"]):
 
     def stop(self) -> None:
         while self.members:
-            self.members.pop().stop()
+            member = self.members.pop()
+            try:
+                member.stop()
+            finally:
+                self.stop()  # the others too, even if this one raised
 
     def __exit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None

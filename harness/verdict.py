@@ -26,12 +26,15 @@ from harness.timeline import (
 FAILED_OUTCOMES = ("failed", "bad_pizza", "timed_out", "error")
 
 
-def first(events: Iterable[Any], kind: type, **match: Any) -> Any | None:
+def first(events: Iterable[Any], kind: type, after: float | None = None, **match: Any) -> Any:
+    """The first event of `kind` matching `match`; with `after`, at or after that scenario time."""
     return next(
         (
             e
             for e in events
-            if isinstance(e, kind) and all(getattr(e, k) == v for k, v in match.items())
+            if isinstance(e, kind)
+            and (after is None or getattr(e, "st", 0.0) >= after)
+            and all(getattr(e, k) == v for k, v in match.items())
         ),
         None,
     )
@@ -67,26 +70,28 @@ def checks(events: list[Any], expect: Expect, time_scale: float = 1.0) -> list[C
     """Every set expectation, measured in scenario seconds (wall seconds in the detail)."""
     start = first(events, ChaosStarted)
     ended = first(events, ChaosEnded, how="resolved")  # the harness's own rollback is no fix
+    since = None if start is None else start.st  # what happened before the chaos is no answer
     timed = [
         (
             "detect_within",
-            first(events, Alert, state_to="firing"),
+            first(events, Alert, since, state_to="firing"),
             expect.detect_within,
             "an alert fired",
         ),
         (
             "notify_within",
-            first(events, Notified, status="firing"),
+            first(events, Notified, since, status="firing"),
             expect.notify_within,
             "someone was notified",
         ),
         (
             "acknowledge_within",
-            first(events, Acknowledged),
+            first(events, Acknowledged, since),
             expect.acknowledge_within,
             "acknowledged",
         ),
-        ("recover_within", first(events, Recovered) or ended, expect.recover_within, "recovered"),
+        # only a verified probe pizza (or the factory's word when probing is off) is recovery
+        ("recover_within", first(events, Recovered, since), expect.recover_within, "recovered"),
     ]
     found = [_within(name, start, end, limit, what, time_scale) for name, end, limit, what in timed]
     found += [_failed_orders(events, expect.max_failed_orders), _false_alarm(events, start, expect)]

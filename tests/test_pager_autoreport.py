@@ -150,3 +150,26 @@ def test_the_reporter_gives_up_after_its_retries() -> None:
     reporter.alert_fired()
     assert call(reporter, 0.0).outcome == "error" and call(reporter, 0.0).status is None
     assert not reporter.wants_call(1000.0)
+
+
+def test_after_a_resolved_notification_the_next_incident_pages_again() -> None:
+    pager = Pager("Lee", acknowledge_after=10.0, escalate_after=300.0)
+    pager.notify(firing(), st=0.0)
+    assert pager.due(10.0)  # acknowledged
+    pager.notify(firing("resolved"), st=100.0)
+    pager.notify(firing(), st=200.0)
+    [(at, event)] = pager.due(210.0)
+    assert at == 210.0 and isinstance(event, Acknowledged)
+
+
+def test_a_200_saying_unresolved_is_not_a_resolution() -> None:
+    assert outcome_of(200, {"message": "Problem unresolved"}) == "unresolved"
+
+
+@respx.mock
+def test_a_report_answer_that_is_json_but_not_an_object_is_an_error() -> None:
+    respx.get(URL).mock(return_value=httpx.Response(200, json=["resolved"]))
+    reporter = AutoReporter("firing", FACTORY, retries=3, backoff=0.0)
+    reporter.saw_urls([URL])
+    reporter.alert_fired()
+    assert call(reporter, 0.0).outcome == "error" and not reporter.resolved

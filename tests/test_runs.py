@@ -85,7 +85,7 @@ def test_the_seed_acknowledgement_and_report_follow_the_scenario(seed: Any) -> N
     firing = next(e for e in events(run_dir, "alert") if e.state_to == "firing")
     report = events(run_dir, "report_called")[0]
     assert report.outcome == "resolved" and report.who == "auto-reporter"
-    assert 0 <= report.st - firing.st < 30  # scenario seconds (0.5 s wall), not minutes
+    assert 0 <= report.st - firing.st < 60  # scenario seconds (1 s wall), not minutes
     assert events(run_dir, "chaos_ended")[0].how == "resolved"
 
 

@@ -124,3 +124,14 @@ def test_timed_checks_give_scenario_and_wall_time() -> None:
     assert found["detect_within"].detail == (
         "an alert fired 100.0 s after the chaos started (1.67 s wall; limit 120 s)"
     )
+
+
+def test_an_alert_before_the_chaos_is_not_a_detection() -> None:
+    early = at(50, Alert(alertname="Noise", state_from="pending", state_to="firing"))
+    events = [early, *incident(fired=None)]
+    assert not verdict(events)["detect_within"]
+
+
+def test_the_factory_ending_the_chaos_without_a_verified_probe_is_no_recovery() -> None:
+    events = [e for e in incident() if not isinstance(e, Recovered)]
+    assert not verdict(events)["recover_within"]

@@ -208,13 +208,16 @@ class FactoryStore:
 
     def mark_affected(self, chaos: Chaos, at: float) -> None:
         """Record the instant the first order felt this chaos episode (once, across workers)."""
-        cur = self.db.execute(
-            "UPDATE vendor SET first_affected=? WHERE episode=? AND first_affected IS NULL",
-            (at, chaos.episode),
-        )
-        if cur.rowcount == 1:
-            self._transition("chaos_started", at, type=chaos.type, episode=chaos.episode)
-            self._changed()
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            cur = self.db.execute(
+                "UPDATE vendor SET first_affected=? WHERE episode=? AND first_affected IS NULL "
+                "AND chaos_type != 'none'",
+                (at, chaos.episode),
+            )
+            if cur.rowcount == 1:
+                self._transition("chaos_started", at, type=chaos.type, episode=chaos.episode)
+        self._changed()
 
     def record_report(
         self, fix_code: str, known: bool, status: int, outcome: str, msg: str

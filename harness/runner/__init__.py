@@ -9,10 +9,13 @@ checks the order accounting, writes the verdict, `summary.json` and `junit.xml`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import re
+import signal
 import time
 import traceback
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -80,7 +83,7 @@ def run_scenario(
         FactoryControl(stack).arm(scenario.chaos.type, time.time() + start_st / scenario.time_scale)
         timeline.add(ChaosArmed(type=scenario.chaos.type, starts_at_st=round(start_st, 3)))
         asyncio.run(loop.run(token))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         status, reason = "interrupted", "interrupted by a signal; chaos cleared, servers stopped"
     except HarnessError as exc:
         status, reason = "error", str(exc)
@@ -88,10 +91,26 @@ def run_scenario(
         (run_dir / "crash.txt").write_text(traceback.format_exc())
         status, reason = "error", f"harness crashed: {exc!r} (traceback in crash.txt)"
     finally:
-        if stack is not None:
-            rollback(group, stack, timeline, loop)
-        group.stop()
+        with signals_held():  # a second Ctrl-C or SIGTERM must not cut the rollback short
+            try:
+                if stack is not None:
+                    rollback(group, stack, timeline, loop)
+            except Exception as exc:
+                status, reason = "error", f"rollback failed: {exc!r}; servers stopped"
+            finally:
+                group.stop()
     return finish(timeline, scenario, run_dir, status, reason)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Ignore SIGINT/SIGTERM while rolling back (the run is already ending), then restore."""
+    saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 def finish(timeline: Timeline, scenario: Scenario, run_dir: Path, status: str, reason: str) -> int:
@@ -101,8 +120,9 @@ def finish(timeline: Timeline, scenario: Scenario, run_dir: Path, status: str, r
     for check in found:
         timeline.add(check)
     code = exit_code(found, timeline.events, status == "interrupted")
-    if status == "error":
-        code = ExitCode.HARNESS_ERROR
+    if status == "error" or code == ExitCode.HARNESS_ERROR:
+        code, status = ExitCode.HARNESS_ERROR, "error"
+        reason = reason or _why([], timeline)
     elif status == "passed" and code != ExitCode.OK:
         status = "failed"
         reason = reason or _why(found, timeline)

@@ -19,13 +19,15 @@ if TYPE_CHECKING:
 
 
 def rollback(group: ProcessGroup, stack: Stack, timeline: Timeline, loop: RunLoop | None) -> None:
+    FactoryControl(stack).clear()  # first: chaos must not outlive the run, whatever follows
     traffic = next((m for m in group.members if m.name == "traffic"), None)
     if traffic is not None:
-        traffic.stop(grace_s=stack.traffic_grace_s)  # SIGTERM: diners stop, write a summary
+        # SIGTERM: the diners finish in-flight orders and write their summary; the traffic
+        # supervisor itself escalates to Locust after shutdown_grace_s, so wait twice that.
+        traffic.stop(grace_s=2 * stack.traffic_grace_s + 5)
     if loop is not None:
         loop.follow_orders_and_logs()
     service_orders = service_order_count(stack)
-    FactoryControl(stack).clear()
     if loop is not None:
         asyncio.run(_last_transitions(loop))
         timeline.add(account(stack, timeline, service_orders, loop.probes))
@@ -39,11 +41,13 @@ async def _last_transitions(loop: RunLoop) -> None:
 def service_order_count(stack: Stack) -> int | None:
     """`POST /api/order` requests the service answered, from its own /metrics."""
     try:
-        text = httpx.get(f"{stack.service_url}/metrics", timeout=5).text
-    except httpx.HTTPError:
-        return None
+        answer = httpx.get(f"{stack.service_url}/metrics", timeout=5)
+        answer.raise_for_status()
+        families = list(text_string_to_metric_families(answer.text))
+    except (httpx.HTTPError, ValueError):
+        return None  # no counter to compare with: said so in the accounting event
     total = 0.0
-    for family in text_string_to_metric_families(text):
+    for family in families:
         for sample in family.samples:
             labels = sample.labels
             if (

@@ -4,6 +4,7 @@ the service's logs, follow the factory's ground truth, auto-report, probe, and s
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 import time
 from collections import Counter
@@ -48,6 +49,7 @@ class RunLoop:
         self.last_progress = 0.0
         self.next_probe = 0.0
         self.probes = 0  # the runner's own orders, left out of the traffic accounting
+        self.failed_probes = 0
 
     def register_probe_diner(self) -> str:
         """The runner's own diner, for probe orders; registered before any chaos."""
@@ -79,6 +81,10 @@ class RunLoop:
         self.timeline.add(event, at=at)
 
     async def run(self, probe_token: str) -> None:
+        # SIGTERM cancels at an await, like Ctrl-C does under asyncio.run, never mid-bookkeeping.
+        task = asyncio.current_task()
+        assert task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         async with httpx.AsyncClient(timeout=10) as client:
             self.set_phase("baseline")
             while not self.done():
@@ -111,8 +117,8 @@ class RunLoop:
         counts = dict(self.outcomes)
         for event_st, event in await self.watch.tick(client, self.stack.service_url, st, counts):
             self.add(event, event_st)
-            if getattr(event, "state_to", None) == "firing":
-                self.reporter.alert_fired()
+            if getattr(event, "state_to", None) == "firing" and self.started_st is not None:
+                self.reporter.alert_fired()  # a false alarm before the chaos triggers nothing
                 self.set_phase("detected")
             if getattr(event, "kind", "") == "notified":
                 self.pager.notify(event, event_st)  # type: ignore[arg-type]
@@ -181,12 +187,14 @@ class RunLoop:
         if not self.scenario.autoreport.probe:
             recovered: Recovered | None = Recovered(how="the factory ended the chaos")
         else:
-            self.probes += 1
-            recovered = await probe_order(
+            answered, recovered = await probe_order(
                 client, self.stack.service_url, self.stack.factory_url, token
             )
+            self.probes += answered  # only orders the service saw count against its counter
         if recovered is None:
-            self.next_probe = st + self.scenario.autoreport.backoff
+            self.failed_probes += 1
+            gap = self.scenario.autoreport.backoff * 2 ** min(self.failed_probes, 6)
+            self.next_probe = st + max(gap, 0.2 * self.scenario.time_scale)  # >= 0.2 s wall
             return
         self.add(recovered)
         self.recovered_st = recovered.st
