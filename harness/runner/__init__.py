@@ -13,6 +13,7 @@ import contextlib
 import random
 import re
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -105,6 +106,9 @@ def run_scenario(
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
     """Ignore SIGINT/SIGTERM while rolling back (the run is already ending), then restore."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals only reach the main thread: nothing to hold
+        return
     saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+import threading
 import time
 from collections import Counter
 
@@ -84,7 +85,8 @@ class RunLoop:
         # SIGTERM cancels at an await, like Ctrl-C does under asyncio.run, never mid-bookkeeping.
         task = asyncio.current_task()
         assert task is not None
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        if threading.current_thread() is threading.main_thread():
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         async with httpx.AsyncClient(timeout=10) as client:
             self.set_phase("baseline")
             while not self.done():
