@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "harness.factory.cli",
     "harness.service.cli",
     "harness.runner.cli",
+    "harness.report.cli",
     "harness.demo",
 )
 

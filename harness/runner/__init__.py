@@ -3,7 +3,8 @@
 Starts the factory, the service and the diners on free 127.0.0.1 ports, arms the chaos, runs the
 control loop (alerting, pager, auto-reporter) in scenario time, and on EVERY exit path (pass,
 fail, Ctrl-C, SIGTERM, a child crashing) stops the traffic, clears the chaos, stops every child,
-checks the order accounting, writes the verdict, `summary.json` and `junit.xml`.
+checks the order accounting, writes the verdict, `summary.json`, `junit.xml` and the
+post-mortem (`postmortem.md`, `postmortem.html` and its charts).
 """
 
 from __future__ import annotations
@@ -132,7 +133,14 @@ def finish(timeline: Timeline, scenario: Scenario, run_dir: Path, status: str, r
         reason = reason or _why(found, timeline)
     timeline.add(RunEnded(status=status, exit_code=int(code), reason=reason))
     timeline.close()
-    data = write_outputs(run_dir, read_timeline(timeline.path))
+    events = read_timeline(timeline.path)
+    data = write_outputs(run_dir, events)
+    try:
+        from harness.report import write_postmortem  # matplotlib loads only when drawing
+
+        write_postmortem(run_dir, events)
+    except Exception as exc:  # a chart that cannot be drawn must not lose the run
+        print(f"harness: post-mortem not written: {exc!r} (retry: harness report {run_dir})")
     print(render(data), flush=True)
     return int(code)
 

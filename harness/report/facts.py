@@ -1,0 +1,162 @@
+"""The measured facts of one run, computed from its timeline events alone.
+
+Everything the post-mortem says comes from here; its text and charts never look anywhere else,
+so `harness report RUN_DIR` rebuilds the same figures from `timeline.jsonl`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from harness.results import MILESTONES, milestones, order_counts
+from harness.timeline import (
+    Acknowledged,
+    Alert,
+    ChaosArmed,
+    ChaosEnded,
+    ChaosStarted,
+    Check,
+    Notified,
+    Order,
+    Phase,
+    Recovered,
+    ReportCalled,
+    ReportRefused,
+    RunEnded,
+    RunStarted,
+)
+from harness.verdict import FAILED_OUTCOMES, first
+
+
+@dataclass
+class Facts:
+    """What a run measured; event fields are `None` when the run never got there."""
+
+    scenario: str
+    time_scale: float
+    status: str
+    exit_code: int | None
+    reason: str
+    started: Any
+    chaos: Any
+    chaos_type: str | None
+    first_failure: Any
+    last_failure: Any
+    pending: Any
+    firing: Any
+    resolved: Any
+    notified: Any
+    acknowledged: Any
+    reports: list[Any]
+    refusals: list[Any]
+    chaos_ended: Any
+    recovered: Any
+    orders: list[Any]
+    outcomes: dict[str, int]
+    failed: int
+    diners_affected: int
+    checks: list[Any]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def since_chaos(self, event: Any) -> float | None:
+        """Scenario seconds from the chaos start to `event`."""
+        if event is None or self.chaos is None:
+            return None
+        return event.st - self.chaos.st
+
+    def wall_between(self, a: Any, b: Any) -> float | None:
+        return None if a is None or b is None else b.t - a.t
+
+
+def gather(events: list[Any]) -> Facts:
+    started, ended = first(events, RunStarted), first(events, RunEnded)
+    chaos = first(events, ChaosStarted)
+    armed = first(events, ChaosArmed)
+    since = None if chaos is None else chaos.st
+    orders = sorted((e for e in events if isinstance(e, Order)), key=lambda e: e.st)
+    failed = [o for o in orders if o.outcome in FAILED_OUTCOMES]
+    outcomes = order_counts(events)
+    facts = Facts(
+        scenario=started.scenario if started else "unknown",
+        time_scale=started.time_scale if started else 1.0,
+        status=ended.status if ended else "incomplete",
+        exit_code=ended.exit_code if ended else None,
+        reason=ended.reason if ended else "the timeline has no run_ended event",
+        started=started,
+        chaos=chaos,
+        chaos_type=chaos.type if chaos else (armed.type if armed else None),
+        first_failure=failed[0] if failed else None,
+        last_failure=failed[-1] if failed else None,
+        pending=first(events, Alert, since, state_to="pending"),
+        firing=first(events, Alert, since, state_to="firing"),
+        resolved=first(events, Alert, since, state_to="resolved"),
+        notified=first(events, Notified, status="firing"),
+        acknowledged=first(events, Acknowledged),
+        reports=[e for e in events if isinstance(e, ReportCalled)],
+        refusals=[e for e in events if isinstance(e, ReportRefused)],
+        chaos_ended=first(events, ChaosEnded, how="resolved"),
+        recovered=first(events, Recovered),
+        orders=orders,
+        outcomes=outcomes,
+        failed=sum(outcomes.get(o, 0) for o in FAILED_OUTCOMES),
+        diners_affected=len({o.diner for o in failed}),
+        checks=[e for e in events if isinstance(e, Check)],
+    )
+    facts.rows = timeline_rows(events, facts)
+    return facts
+
+
+def clock(t: float) -> str:
+    """Wall-clock time of day, UTC, to the millisecond."""
+    return datetime.fromtimestamp(t, UTC).strftime("%H:%M:%S.%f")[:-3]
+
+
+def timeline_rows(events: list[Any], facts: Facts) -> list[dict[str, Any]]:
+    """The milestones plus every phase, report call and refusal, in scenario-time order."""
+    t0 = facts.started.t if facts.started else None
+    rows = []
+    by_label = {label: kind for label, kind, _ in MILESTONES}
+    for row in milestones(events):
+        if not row["reached"]:
+            continue
+        kind = by_label.get(row["milestone"])
+        if kind is ReportCalled:
+            continue  # every call is listed below, with its answer
+        event = _event_for(row, events, facts)
+        rows.append({**row, "clock": clock(event.t) if event else ""})
+
+    def add(event: Any, label: str) -> None:
+        rows.append(
+            {
+                "milestone": label,
+                "reached": True,
+                "scenario_s": round(event.st, 3),
+                "since_chaos_s": None
+                if facts.chaos is None
+                else round(event.st - facts.chaos.st, 3),
+                "wall_s": round(event.t - (t0 if t0 is not None else event.t), 3),
+                "clock": clock(event.t),
+            }
+        )
+
+    for event in events:
+        if isinstance(event, Phase):
+            add(event, f"phase: {event.name}")
+        elif isinstance(event, ReportCalled):
+            add(event, f"report URL called by {event.who}: {event.outcome} ({event.status})")
+        elif isinstance(event, ReportRefused):
+            add(event, f"report URL refused: {event.reason}")
+        elif isinstance(event, RunEnded):
+            add(event, f"run ended: {event.status} (exit {event.exit_code})")
+    return sorted(rows, key=lambda r: r["scenario_s"])
+
+
+def _event_for(row: dict[str, Any], events: list[Any], facts: Facts) -> Any:
+    if row["milestone"] == "first failed order":
+        return facts.first_failure
+    for label, kind, match in MILESTONES:
+        if label == row["milestone"]:
+            return first(events, kind, **match)
+    return None

@@ -1,0 +1,228 @@
+"""The post-mortem's sections, in the seed document's order, filled from the run's facts.
+
+Measured statements are written out; what only people can know is marked TEAM.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from harness.durations import format_duration
+from harness.report.charts import LOGERRORS, TIMECHART
+from harness.report.document import Block
+from harness.report.facts import Facts, clock
+
+TEAM = "_(to be written by the team)_"
+
+
+def dur(seconds: float) -> str:
+    return ("-" if seconds < 0 else "") + format_duration(abs(seconds))
+
+
+def at(facts: Facts, event: Any) -> str:
+    """`3m30s (+1m27.4s after the chaos start, 7.58 s wall, 05:53:40.452 UTC)`."""
+    parts = []
+    since = facts.since_chaos(event)
+    if since is not None:
+        parts.append(f"{'+' if since >= 0 else '-'}{dur(abs(since))} after the chaos start")
+    if facts.started is not None:
+        parts.append(f"{event.t - facts.started.t:.2f} s wall")
+    parts.append(f"{clock(event.t)} UTC")
+    return f"{dur(event.st)} ({', '.join(parts)})"
+
+
+def gap(a: Any, b: Any) -> str:
+    return f"{dur(b.st - a.st)} ({b.t - a.t:.2f} s wall)"
+
+
+def build(facts: Facts) -> list[Block]:
+    """Title to the measured gaps; `advice` adds Prevention and Action items."""
+    blocks: list[Block] = [("h1", title(facts))]
+    if facts.status != "passed":
+        exit_text = "no exit code" if facts.exit_code is None else f"exit {facts.exit_code}"
+        blocks.append(
+            (
+                "p",
+                f"**This run {facts.status.upper()}** ({exit_text}): {facts.reason}. "
+                "The post-mortem below holds what the timeline recorded.",
+            )
+        )
+    blocks += summary(facts) + detection(facts) + impact(facts) + timeline(facts)
+    blocks += response(facts) + root_cause(facts) + resolution(facts) + gaps(facts)
+    return blocks
+
+
+def title(facts: Facts) -> str:
+    if facts.started is None:
+        return f"Incident: {facts.scenario}"
+    day = datetime.fromtimestamp(facts.started.t, UTC).strftime("%Y-%m-%d")
+    return f"Incident: {day} {clock(facts.started.t)[:8]} UTC, scenario `{facts.scenario}`"
+
+
+def summary(facts: Facts) -> list[Block]:
+    scale = f"scenario time runs {facts.time_scale:g}x faster than wall time"
+    if facts.chaos is None:
+        text = (
+            f"The factory `{facts.chaos_type}` chaos never affected an order during this run; "
+            f"{facts.failed} orders failed ({scale})."
+        )
+    elif facts.recovered is None:
+        text = (
+            f"The pizza factory failed orders (`{facts.chaos_type}` chaos) from scenario time "
+            f"{dur(facts.chaos.st)} and the run **never** recovered from it: the harness cleared "
+            f"the chaos at the rollback. {facts.failed} orders failed ({scale})."
+        )
+    else:
+        text = (
+            f"The pizza factory failed orders (`{facts.chaos_type}` chaos) for "
+            f"{gap(facts.chaos, facts.recovered)}, from the chaos start to the confirmed "
+            f"recovery; {facts.failed} orders failed ({scale})."
+        )
+    return [("h2", "Summary"), ("p", text)]
+
+
+def detection(facts: Facts) -> list[Block]:
+    blocks: list[Block] = [("h2", "Detection")]
+    alert = facts.firing or facts.pending
+    if alert is None:
+        return [*blocks, ("p", "No alert went pending or fired after the chaos started.")]
+    labels = ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()) if k != "alertname")
+    items = [f"Rule: `{alert.alertname}`" + (f" ({labels})" if labels else "")]
+    if facts.pending is not None:
+        items.append(f"Pending: {at(facts, facts.pending)}, value {facts.pending.value:.2f}")
+    items.append(
+        "Firing: "
+        + (at(facts, facts.firing) if facts.firing else "never")
+        + (f", value {facts.firing.value:.2f}" if facts.firing and facts.firing.value else "")
+    )
+    items.append(
+        f"Paged: {facts.notified.who} at {at(facts, facts.notified)}"
+        if facts.notified
+        else "Paged: nobody was notified"
+    )
+    items.append(
+        f"Acknowledged: by {facts.acknowledged.who} at {at(facts, facts.acknowledged)}"
+        if facts.acknowledged
+        else "Acknowledged: never"
+    )
+    return [*blocks, ("ul", items)]
+
+
+def impact(facts: Facts) -> list[Block]:
+    blocks: list[Block] = [("h2", "Impact")]
+    if facts.first_failure is None:
+        return [*blocks, ("p", "No order failed."), ("img", "failed orders", LOGERRORS)]
+    first, last = facts.first_failure, facts.last_failure
+    diners = len({o.diner for o in facts.orders})
+    text = (
+        f"For {gap(first, last)} of scenario time, between {at(facts, first)} and "
+        f"{at(facts, last)}, diners' orders failed: **{facts.failed} failed orders** "
+        f"out of {len(facts.orders)}, affecting **{facts.diners_affected} distinct diners** "
+        f"of {diners}."
+    )
+    rows = [[k, v] for k, v in sorted(facts.outcomes.items())]
+    table = ("table", ["outcome", "orders"], rows)
+    return [*blocks, ("p", text), table, ("img", "failed orders", LOGERRORS)]
+
+
+def timeline(facts: Facts) -> list[Block]:
+    rows = []
+    for row in facts.rows:
+        since = row["since_chaos_s"]
+        after = "-" if since is None else ("+" if since >= 0 else "-") + dur(abs(since))
+        rows.append(
+            [
+                row["milestone"],
+                dur(row["scenario_s"]),
+                after,
+                f"{row['wall_s']:.2f} s",
+                row["clock"],
+            ]
+        )
+    return [
+        ("h2", "Timeline"),
+        ("img", "orders over time", TIMECHART),
+        (
+            "p",
+            f"Scenario time runs {facts.time_scale:g}x faster than wall time; wall is seconds "
+            "since the run started; clock times are UTC.",
+        ),
+        ("table", ["event", "scenario", "after chaos start", "wall", "clock (UTC)"], rows),
+    ]
+
+
+def response(facts: Facts) -> list[Block]:
+    items = []
+    if facts.notified is not None:
+        since = (
+            f" ({gap(facts.firing, facts.notified)} after the alert fired)" if facts.firing else ""
+        )
+        items.append(f"{facts.notified.who} was paged at {at(facts, facts.notified)}{since}.")
+    if facts.acknowledged is not None:
+        since = (
+            f" ({gap(facts.notified, facts.acknowledged)} after the page)" if facts.notified else ""
+        )
+        items.append(
+            f"{facts.acknowledged.who} acknowledged at {at(facts, facts.acknowledged)}{since}."
+        )
+    for call in facts.reports:
+        items.append(
+            f"{call.who} called the report URL at {at(facts, call)}: {call.outcome} "
+            f'(HTTP {call.status}, "{call.message}").'
+        )
+    for refused in facts.refusals:
+        items.append(f"A report URL was refused at {at(facts, refused)}: {refused.reason}.")
+    if not items:
+        items.append("Nobody was paged and no report URL was called.")
+    return [("h2", "Response"), ("ul", [*items, f"What people did and found: {TEAM}"])]
+
+
+def root_cause(facts: Facts) -> list[Block]:
+    if facts.chaos is None:
+        shown = "No injected failure reached an order in this run."
+    else:
+        shown = (
+            f"The harness injected the factory's `{facts.chaos_type}` chaos; the first order "
+            f"felt it at {at(facts, facts.chaos)}."
+        )
+    return [("h2", "Root cause"), ("p", shown), ("p", f"Why the factory failed: {TEAM}")]
+
+
+def resolution(facts: Facts) -> list[Block]:
+    blocks: list[Block] = [("h2", "Resolution")]
+    resolved = [c for c in facts.reports if c.outcome == "resolved"]
+    if resolved:
+        call = resolved[0]
+        text = (
+            f"The report URL `{call.url}` was called by {call.who} at {at(facts, call)}; "
+            f'the factory answered HTTP {call.status}: "{call.message}".'
+        )
+    elif facts.reports:
+        text = "The report URL was called but did not resolve the incident; see Response."
+    else:
+        text = "The report URL was **never** called."
+    if facts.recovered is not None:
+        text += f" Recovery was confirmed at {at(facts, facts.recovered)} ({facts.recovered.how})."
+    else:
+        text += " The service **never** recovered during the run."
+    return [*blocks, ("p", text)]
+
+
+def gaps(facts: Facts) -> list[Block]:
+    rows = [
+        [
+            f"`{c.name}`",
+            "pass" if c.passed else "**FAIL**",
+            "-" if c.measured is None else f"{c.measured:g}",
+            "-" if c.limit is None else f"{c.limit:g}",
+            c.detail,
+        ]
+        for c in facts.checks
+    ]
+    if not rows:
+        return [("h2", "Measured against the expectations"), ("p", "No expectation was checked.")]
+    return [
+        ("h2", "Measured against the expectations"),
+        ("table", ["expectation", "result", "measured", "limit", "detail"], rows),
+    ]
