@@ -156,12 +156,12 @@ def response(facts: Facts) -> list[Block]:
     items = []
     if facts.notified is not None:
         since = (
-            f" ({gap(facts.firing, facts.notified)} after the alert fired)" if facts.firing else ""
+            f", {gap(facts.firing, facts.notified)} after the alert fired" if facts.firing else ""
         )
         items.append(f"{facts.notified.who} was paged at {at(facts, facts.notified)}{since}.")
     if facts.acknowledged is not None:
         since = (
-            f" ({gap(facts.notified, facts.acknowledged)} after the page)" if facts.notified else ""
+            f", {gap(facts.notified, facts.acknowledged)} after the page" if facts.notified else ""
         )
         items.append(
             f"{facts.acknowledged.who} acknowledged at {at(facts, facts.acknowledged)}{since}."
