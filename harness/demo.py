@@ -11,6 +11,7 @@ import argparse
 import json
 import secrets
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import httpx
 
 from harness.errors import ExitCode, HarnessError
 from harness.procs import ProcessGroup
-from harness.runner.stack import Stack, start_servers
+from harness.runner.stack import FactoryControl, Stack, start_servers
 
 PIZZA = {
     "franchiseId": 1,
@@ -46,7 +47,7 @@ def order(client: httpx.Client, service: str, token: str) -> httpx.Response:
 
 
 def cycle(client: httpx.Client, stack: Stack, orders: int) -> None:
-    factory, service = stack.factory_url, stack.service_url
+    service = stack.service_url
     diner = {
         "name": "Demo Diner",
         "email": f"diner-{secrets.token_hex(3)}@jwt.com",
@@ -58,11 +59,7 @@ def cycle(client: httpx.Client, stack: Stack, orders: int) -> None:
         answer = order(client, service, token)
         pizza = answer.json().get("jwt", "")
         say(f"order {n}", f"{answer.status_code} pizza jwt {pizza[:24]}...")
-    client.put(
-        f"{factory}/admin/chaos",
-        json={"type": "fail", "start": "now"},
-        headers={"authorization": f"Bearer {stack.admin_token}"},
-    )
+    FactoryControl(stack).arm("fail", time.time())
     say("factory chaos armed", "fail (starts now)")
     failed = order(client, service, token)
     say("order during chaos", f"{failed.status_code} {json.dumps(failed.json())}")

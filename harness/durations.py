@@ -1,4 +1,9 @@
-"""Durations as Prometheus and scenario files write them (`500ms`, `30s`, `1m`, `1h30m`)."""
+"""Durations as Prometheus and scenario files write them (`500ms`, `30s`, `1m`, `1h30m`).
+
+One grammar, Prometheus's (units y w d h m s ms, largest first, each at most once), read two ways:
+strictly for rule files (whole numbers, as Prometheus does), and leniently for scenario fields,
+which also take decimals (`2.5s`) and plain numbers of seconds.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,38 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
-UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+UNITS = (
+    ("y", 365 * 86400.0),
+    ("w", 7 * 86400.0),
+    ("d", 86400.0),
+    ("h", 3600.0),
+    ("m", 60.0),
+    ("s", 1.0),
+    ("ms", 0.001),
+)
+
+
+def _grammar(number: str) -> re.Pattern[str]:
+    return re.compile("".join(f"(?:({number}){unit})?" for unit, _ in UNITS))
+
+
+STRICT = _grammar(r"\d+")
+LENIENT = _grammar(r"\d+(?:\.\d+)?")
+
+
+def _seconds(pattern: re.Pattern[str], text: str) -> float | None:
+    match = pattern.fullmatch(text)
+    if match is None or not any(match.groups()):
+        return None
+    return sum(float(n) * size for n, (_, size) in zip(match.groups(), UNITS, strict=True) if n)
+
+
+def prometheus_duration(value: object) -> float | None:
+    """Seconds of a Prometheus duration (`0` allowed bare), or None when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value).strip()
+    return 0.0 if text == "0" else _seconds(STRICT, text)
 
 
 def parse_duration(value: object) -> float:
@@ -20,10 +55,10 @@ def parse_duration(value: object) -> float:
             raise ValueError("a duration cannot be negative")
         return float(value)
     text = str(value).strip()
-    parts = PART.findall(text)
-    if not text or "".join(n + u for n, u in parts) != text:
+    seconds = _seconds(LENIENT, text)
+    if seconds is None:
         raise ValueError(f"{text!r} is not a duration: write e.g. 500ms, 30s, 1m, 1h30m")
-    return sum(float(n) * UNITS[u] for n, u in parts)
+    return seconds
 
 
 def format_duration(seconds: float) -> str:

@@ -104,12 +104,15 @@ class ProcessGroup(AbstractContextManager["ProcessGroup"]):
         return process.start(timeout_s=timeout_s)
 
     def stop(self) -> None:
+        """Stop every member, newest first; one failing to stop does not spare the others."""
+        failures: list[BaseException] = []
         while self.members:
-            member = self.members.pop()
             try:
-                member.stop()
-            finally:
-                self.stop()  # the others too, even if this one raised
+                self.members.pop().stop()
+            except BaseException as exc:
+                failures.append(exc)
+        if failures:
+            raise failures[0]
 
     def __exit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None

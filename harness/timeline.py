@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from harness.traffic.events import Outcome  # the diners' vocabulary (no locust import there)
+
 
 class Event(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -66,7 +68,7 @@ class Order(Event):
 
     kind: Literal["order"] = "order"
     diner: str
-    outcome: Literal["ok", "failed", "bad_pizza", "slow", "timed_out", "error"]
+    outcome: Outcome
     status: int | None = None
     start: float
     report_url: str | None = None

@@ -21,12 +21,9 @@ import yaml
 from harness.alerting.nodes import Node
 from harness.alerting.syntax import compile_expr
 from harness.alerting.templates import Template, compile_template
+from harness.durations import prometheus_duration
 from harness.errors import ConfigError
 
-_DURATION = re.compile(
-    r"(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?"
-)
-_UNITS_S = (365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001)
 _LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RULE_KEYS = {"alert", "expr", "for", "keep_firing_for", "labels", "annotations"}
 _GROUP_KEYS = {"name", "interval", "labels", "rules"}
@@ -34,17 +31,14 @@ _GROUP_KEYS = {"name", "interval", "labels", "rules"}
 
 def parse_duration(value: object, field: str, who: str = "") -> float:
     """Prometheus duration (`1h30m`, `500ms`, `0`) -> seconds; `who` starts the error message."""
-    text = str(value).strip() if isinstance(value, str | int) else None
-    if text == "0":
-        return 0.0
-    m = _DURATION.fullmatch(text) if text else None
-    if m is None or not any(m.groups()):
+    seconds = prometheus_duration(value)
+    if seconds is None:
         raise ConfigError(
             field,
             f"{who + ': ' if who else ''}{value!r} is not a duration",
             fix="write it as Prometheus does: 30s, 1m, 1h30m, 500ms (units y w d h m s ms)",
         )
-    return sum(int(g) * unit for g, unit in zip(m.groups(), _UNITS_S, strict=True) if g)
+    return seconds
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from harness.runner.tails import JsonLinesTail
 from harness.runner.watch import Watch
 from harness.scenario import Scenario
 from harness.timeline import ChaosEnded, ChaosStarted, Event, Order, Phase, Recovered, Timeline
+from harness.traffic.events import OUTCOMES, tail_events
 
 TICK_S = 0.02  # wall seconds between looks at the clock
-OUTCOMES = ("ok", "failed", "bad_pizza", "slow", "timed_out", "error")
 
 
 class RunLoop:
@@ -39,7 +39,7 @@ class RunLoop:
         )
         auto = scenario.autoreport
         self.reporter = AutoReporter(auto.trigger, stack.factory_url, auto.retries, auto.backoff)
-        self.orders = JsonLinesTail(stack.traffic_events)
+        self.orders_offset = 0  # bytes of the diners' events file already read
         self.service_log = JsonLinesTail(stack.service_log)
         self.outcomes: Counter[str] = Counter({o: 0 for o in OUTCOMES})
         self.seen_transitions = 0
@@ -153,15 +153,16 @@ class RunLoop:
             self.ended_st = event.st if event.how == "resolved" else self.ended_st
 
     def follow_orders_and_logs(self) -> None:
-        for line in self.orders.read():
+        attempts, self.orders_offset = tail_events(self.stack.traffic_events, self.orders_offset)
+        for attempt in attempts:
             order = Order(
-                diner=line["diner"],
-                outcome=line["outcome"],
-                status=line.get("status"),
-                start=line["start"],
-                report_url=line.get("report_url"),
+                diner=attempt.diner,
+                outcome=attempt.outcome,
+                status=attempt.status,
+                start=attempt.start,
+                report_url=attempt.report_url,
             )
-            self.timeline.add(order, at=line["end"])
+            self.timeline.add(order, at=attempt.end)
             self.outcomes[order.outcome] += 1
             if order.outcome != "ok":
                 self.reporter.order_failed()
