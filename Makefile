@@ -4,7 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean debs
+
+# Debian packages the tests run for real (chromium renders the post-mortem page). `make test`
+# installs what is missing with apt-get; without root, install them yourself or run
+# `make test DEBS=` to skip the tests that need them.
+DEBS ?= chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +20,18 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m harness run scenarios/seed-incident.yaml
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q
+test: $(STAMP) debs
+	HARNESS_REQUIRE_CHROMIUM=$(if $(filter chromium,$(DEBS)),1,) $(BIN)/python -m pytest -q
+
+debs:
+	@missing=""; for deb in $(DEBS); do \
+		dpkg -s $$deb >/dev/null 2>&1 || missing="$$missing $$deb"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "make: installing Debian packages:$$missing"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing \
+			>/dev/null; } || { echo "make: could not install$$missing: run as root," \
+			"or install them yourself, or skip their tests with: make test DEBS="; exit 1; }; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check harness tests

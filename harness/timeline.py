@@ -83,6 +83,26 @@ class Alert(Event):
     value: float | None = None
 
 
+class AlertRule(Event):
+    """A rule the run evaluated, recorded at the start so the post-mortem can quote it."""
+
+    kind: Literal["alert_rule"] = "alert_rule"
+    alertname: str
+    expr: str
+    for_s: float = 0.0
+    keep_firing_for_s: float = 0.0
+
+
+class LogLine(Event):
+    """An error line of the service's log (the seed's logErrors chart counts these)."""
+
+    kind: Literal["log_line"] = "log_line"
+    level: str
+    type: str = ""
+    status: int | None = None
+    message: str = ""
+
+
 class Notified(Event):
     kind: Literal["notified"] = "notified"
     group: str
@@ -153,6 +173,8 @@ AnyEvent = Annotated[
     | ChaosEnded
     | Order
     | Alert
+    | AlertRule
+    | LogLine
     | Notified
     | Acknowledged
     | ReportCalled

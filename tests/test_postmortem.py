@@ -13,15 +13,18 @@ import pytest
 
 from harness.cli import main
 from harness.report import HTML, MARKDOWN, rebuild, write_postmortem
-from harness.report.charts import LOGERRORS, TIMECHART
+from harness.report.charts import LOGERRORS, TIMECHART, binned, binned_log_errors
+from harness.report.facts import gather
 from harness.report.sections import TEAM
 from harness.timeline import (
     Acknowledged,
     Alert,
+    AlertRule,
     ChaosArmed,
     ChaosEnded,
     ChaosStarted,
     Check,
+    LogLine,
     Notified,
     Order,
     Phase,
@@ -56,6 +59,8 @@ def write_run(run_dir: Path, *, recovered: bool = True) -> list[Any]:
     """A seed-like incident: chaos at 120 s, 6 failed orders by 3 diners, alert firing at 210 s."""
     timeline = Timeline(run_dir / "timeline.jsonl", SCALE)
     timeline.add(RunStarted(scenario="synthetic", time_scale=SCALE, seed=1), at=T0 - 2)
+    rule = AlertRule(alertname="Fails", expr="sum(increase(fails_total[1m])) >= 3", for_s=60)
+    timeline.add(rule, at=T0 - 1)
     timeline.start_clock(T0)
 
     def add(st: float, event: Any) -> None:
@@ -68,6 +73,7 @@ def write_run(run_dir: Path, *, recovered: bool = True) -> list[Any]:
     add(120, ChaosStarted(type="fail"))
     for i in range(6):  # 130, 145, ... 205: every one fails
         add(130 + 15 * i, Order(diner=f"d{i % 3}", outcome="failed", status=500, start=0))
+        add(129 + 15 * i, LogLine(level="error", type="factory", status=500, message="chaos"))
     add(150, Alert(alertname="Fails", state_from="inactive", state_to="pending", value=3.0))
     add(210, Alert(alertname="Fails", state_from="pending", state_to="firing", value=6.0))
     add(240, Notified(group="g", status="firing", alerts=["Fails"], who="Lee Jensen"))
@@ -142,6 +148,25 @@ def test_rebuilding_twice_gives_identical_markdown(run_dir: Path) -> None:
     assert (run_dir / MARKDOWN).read_text() == before
     write_postmortem(run_dir, read_timeline(run_dir / "timeline.jsonl"))
     assert (run_dir / MARKDOWN).read_text() == before
+
+
+def test_the_rule_is_quoted_where_the_alert_is_explained(run_dir: Path) -> None:
+    markdown = (run_dir / MARKDOWN).read_text()
+    assert "- Rule: `Fails`: `sum(increase(fails_total[1m])) >= 3` held for 1m" in markdown
+    assert "the rule needs `sum(increase(fails_total[1m])) >= 3` to hold for 1m." in markdown
+
+
+def test_error_log_lines_are_binned_beside_the_failed_orders(run_dir: Path) -> None:
+    facts = gather(read_timeline(run_dir / "timeline.jsonl"))
+    starts, _, failed = binned(facts)
+    assert binned_log_errors(facts, len(starts)) == [0] * 8 + [1] * 6 + [0] * 4
+    assert failed == [0] * 8 + [1] * 6 + [0] * 4
+
+
+def test_rebuilt_charts_are_byte_identical(run_dir: Path) -> None:
+    before = {name: (run_dir / name).read_bytes() for name in (TIMECHART, LOGERRORS)}
+    rebuild(run_dir)
+    assert {name: (run_dir / name).read_bytes() for name in before} == before
 
 
 def test_the_charts_are_real_pngs(run_dir: Path) -> None:

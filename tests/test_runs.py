@@ -89,6 +89,19 @@ def test_the_seed_acknowledgement_and_report_follow_the_scenario(seed: Any) -> N
     assert events(run_dir, "chaos_ended")[0].how == "resolved"
 
 
+def test_the_seed_timeline_keeps_its_rule_and_the_service_error_lines(seed: Any) -> None:
+    """The post-mortem quotes the rule and charts error log lines from the timeline alone."""
+    _, run_dir = seed
+    (rule,) = events(run_dir, "alert_rule")
+    assert rule.alertname == "PizzaCreationFailures" and rule.for_s == 60
+    assert "pizza_factory_failures_total" in rule.expr
+    lines = [e for e in events(run_dir, "log_line") if e.type == "factory"]
+    failed = [e for e in events(run_dir, "order") if e.outcome == "failed"]
+    assert len(lines) >= len(failed) and all(e.status == 500 for e in lines)
+    assert lines[0].message == "chaos monkey"
+    assert "held for 1m" in (run_dir / "postmortem.md").read_text()
+
+
 @pytest.mark.parametrize("name", ["throttle", "badjwt"])
 def test_rules_that_do_catch_throttle_and_badjwt_pass(name: str, tmp_path: Path) -> None:
     done, run_dir = run(name, tmp_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from harness.report.document import Block
 from harness.report.facts import Facts
-from harness.report.sections import TEAM, gap
+from harness.report.sections import TEAM, dur, gap
 
 
 def findings(facts: Facts) -> list[str]:
@@ -19,9 +19,16 @@ def findings(facts: Facts) -> list[str]:
                 f"{facts.pending.value or 0:.2f}, and was held {gap(facts.pending, facts.firing)} "
                 "in pending by the rule's `for`"
             )
+        rule = facts.rule(facts.firing.alertname)
+        if rule is not None:
+            text += f"; the rule needs `{rule.expr}` to hold for {dur(rule.for_s)}"
         out.append(text + ".")
     elif facts.first_failure is not None:
-        out.append("No alert fired although orders failed: the alert rule missed the incident.")
+        rules = "; ".join(f"`{r.alertname}`: `{r.expr}` for {dur(r.for_s)}" for r in facts.rules)
+        out.append(
+            "No alert fired although orders failed: the alert rules missed the incident"
+            + (f" ({rules})." if rules else ".")
+        )
     if facts.firing is not None and facts.notified is not None:
         out.append(f"The page went out {gap(facts.firing, facts.notified)} after the alert fired.")
     if facts.firing is not None and facts.recovered is None:

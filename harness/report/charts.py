@@ -1,7 +1,8 @@
 """The post-mortem's two charts, drawn with matplotlib (Agg, no display) from the run's facts.
 
 `timechart.png`: orders per interval, ok and failed, with the incident's milestones marked (the
-seed's timeChart). `logerrors.png`: failed orders per interval (the seed's logErrors).
+seed's timeChart). `logerrors.png`: failed orders and the service's error log lines per interval
+(the seed's logErrors).
 Orders are binned by scenario time (when their answer came).
 """
 
@@ -20,7 +21,7 @@ from harness.report.facts import Facts
 from harness.verdict import FAILED_OUTCOMES
 
 TIMECHART, LOGERRORS = "timechart.png", "logerrors.png"
-OK_COLOUR, FAILED_COLOUR = "#3b8b4c", "#c8372d"
+OK_COLOUR, FAILED_COLOUR, LOG_COLOUR = "#3b8b4c", "#c8372d", "#6b4c9a"
 
 
 def bin_width(facts: Facts) -> float:
@@ -44,6 +45,16 @@ def binned(facts: Facts) -> tuple[list[float], list[int], list[int]]:
         else:
             ok[slot] += 1
     return [i * width for i in range(count)], ok, failed
+
+
+def binned_log_errors(facts: Facts, slots: int) -> list[int]:
+    """The service's error log lines in the same bins as the orders (later lines widen none)."""
+    width, counts = bin_width(facts), [0] * slots
+    for line in facts.log_errors:
+        slot = int(line.st // width)
+        if 0 <= slot < slots:
+            counts[slot] += 1
+    return counts
 
 
 def markers(facts: Facts) -> list[tuple[str, float, str]]:
@@ -107,17 +118,24 @@ def draw_timechart(facts: Facts, path: Path) -> None:
 
 def draw_logerrors(facts: Facts, path: Path) -> None:
     starts, _, failed = binned(facts)
+    logged = binned_log_errors(facts, len(starts))
     width = bin_width(facts)
     fig, ax = plt.subplots(figsize=(10, 3.2))
-    ax.bar(starts, failed, width=width * 0.9, align="edge", color=FAILED_COLOUR)
+    half = width * 0.45
+    ax.bar(starts, failed, width=half, align="edge", color=FAILED_COLOUR, label="failed orders")
+    lines = [s + half for s in starts]
+    ax.bar(lines, logged, width=half, align="edge", color=LOG_COLOUR, label="error log lines")
     if facts.chaos is not None:
         end = facts.recovered.st if facts.recovered else max(starts[-1] + width, facts.chaos.st)
         ax.axvspan(facts.chaos.st, end, color=FAILED_COLOUR, alpha=0.08, label="chaos window")
-        ax.legend(loc="upper right", fontsize=8)
-    ax.set_ylim(0, max([*failed, 1]) * 1.25)
-    ax.set_title(f"{facts.scenario}: failed orders per {width:g} s ({facts.failed} in all)")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_ylim(0, max([*failed, *logged, 1]) * 1.35)
+    ax.set_title(
+        f"{facts.scenario}: failed orders and error log lines per {width:g} s "
+        f"({facts.failed} failed orders, {len(facts.log_errors)} error lines)"
+    )
     ax.set_xlabel("scenario time (s)")
-    ax.set_ylabel("failed orders")
+    ax.set_ylabel("count")
     _save(fig, path)
 
 

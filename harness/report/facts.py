@@ -14,10 +14,12 @@ from harness.results import MILESTONES, milestones, order_counts
 from harness.timeline import (
     Acknowledged,
     Alert,
+    AlertRule,
     ChaosArmed,
     ChaosEnded,
     ChaosStarted,
     Check,
+    LogLine,
     Notified,
     Order,
     Phase,
@@ -58,6 +60,8 @@ class Facts:
     failed: int
     diners_affected: int
     checks: list[Any]
+    rules: list[Any] = field(default_factory=list)
+    log_errors: list[Any] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def since_chaos(self, event: Any) -> float | None:
@@ -65,6 +69,10 @@ class Facts:
         if event is None or self.chaos is None:
             return None
         return event.st - self.chaos.st
+
+    def rule(self, alertname: str) -> Any:
+        """The rule behind an alert, as the run recorded it (None in older timelines)."""
+        return next((r for r in self.rules if r.alertname == alertname), None)
 
     def wall_between(self, a: Any, b: Any) -> float | None:
         return None if a is None or b is None else b.t - a.t
@@ -103,6 +111,8 @@ def gather(events: list[Any]) -> Facts:
         failed=sum(outcomes.get(o, 0) for o in FAILED_OUTCOMES),
         diners_affected=len({o.diner for o in failed}),
         checks=[e for e in events if isinstance(e, Check)],
+        rules=[e for e in events if isinstance(e, AlertRule)],
+        log_errors=[e for e in events if isinstance(e, LogLine)],
     )
     facts.rows = timeline_rows(events, facts)
     return facts

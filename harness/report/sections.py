@@ -88,7 +88,7 @@ def detection(facts: Facts) -> list[Block]:
     if alert is None:
         return [*blocks, ("p", "No alert went pending or fired after the chaos started.")]
     labels = ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()) if k != "alertname")
-    items = [f"Rule: `{alert.alertname}`" + (f" ({labels})" if labels else "")]
+    items = [f"Rule: `{alert.alertname}`" + (f" ({labels})" if labels else "") + rule_text(facts)]
     if facts.pending is not None:
         items.append(f"Pending: {at(facts, facts.pending)}, value {facts.pending.value:.2f}")
     items.append(
@@ -107,6 +107,16 @@ def detection(facts: Facts) -> list[Block]:
         else "Acknowledged: never"
     )
     return [*blocks, ("ul", items)]
+
+
+def rule_text(facts: Facts) -> str:
+    """`: `expr` for 1m (keeps firing 2m)` of the alert's rule, when the run recorded it."""
+    alert = facts.firing or facts.pending
+    rule = facts.rule(alert.alertname) if alert else None
+    if rule is None:
+        return ""
+    text = f": `{rule.expr}` held for {dur(rule.for_s)}"
+    return text + (f", kept firing {dur(rule.keep_firing_for_s)}" if rule.keep_firing_for_s else "")
 
 
 def impact(facts: Facts) -> list[Block]:

@@ -77,6 +77,8 @@ def run_scenario(
         for name, url in (("factory", stack.factory_url), ("service", stack.service_url)):
             timeline.add(ServerStarted(name=name, url=url))
         loop = RunLoop(scenario, stack, timeline, group)
+        for rule in loop.watch.rule_events():
+            timeline.add(rule)
         token = loop.register_probe_diner()
         start_traffic(group, stack, scenario)
         loop.wait_for_first_order()

@@ -9,6 +9,8 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import datetime
+from typing import Any
 
 import httpx
 
@@ -21,10 +23,40 @@ from harness.runner.stack import FactoryControl, Stack
 from harness.runner.tails import JsonLinesTail
 from harness.runner.watch import Watch
 from harness.scenario import Scenario
-from harness.timeline import ChaosEnded, ChaosStarted, Event, Order, Phase, Recovered, Timeline
+from harness.timeline import (
+    ChaosEnded,
+    ChaosStarted,
+    Event,
+    LogLine,
+    Order,
+    Phase,
+    Recovered,
+    Timeline,
+)
 from harness.traffic.events import OUTCOMES, tail_events
 
 TICK_S = 0.02  # wall seconds between looks at the clock
+
+
+def log_line(line: dict[str, Any]) -> LogLine:
+    """An error line of the service's log, as the timeline keeps it."""
+    answer = line.get("answer")
+    message = answer.get("message") if isinstance(answer, dict) else None
+    status = line.get("status")
+    return LogLine(
+        level="error",
+        type=str(line.get("type", "")),
+        status=status if isinstance(status, int) else None,
+        message=str(message or line.get("error") or line.get("message") or "")[:200],
+    )
+
+
+def _epoch(ts: object) -> float | None:
+    """The log line's own time (ISO 8601), or None (then: when it was read)."""
+    try:
+        return datetime.fromisoformat(str(ts)).timestamp()
+    except ValueError:
+        return None
 
 
 class RunLoop:
@@ -170,6 +202,8 @@ class RunLoop:
         for line in self.service_log.read():
             if line.get("type") == "factory":
                 self._urls(find_report_urls(line.get("answer")))
+            if line.get("level") == "error":
+                self.timeline.add(log_line(line), at=_epoch(line.get("ts")))
 
     def _urls(self, urls: list[str]) -> None:
         for event in self.reporter.saw_urls(urls):

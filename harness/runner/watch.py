@@ -13,7 +13,7 @@ from harness.alerting.notify import Notification, Notifier
 from harness.alerting.rules import load_rules
 from harness.alerting.tsdb import TSDB, ExpositionError
 from harness.scenario import Alerting
-from harness.timeline import Alert, Event, Notified
+from harness.timeline import Alert, AlertRule, Event, Notified
 
 Timed = list[tuple[float, Event]]
 
@@ -22,6 +22,7 @@ class Watch:
     def __init__(self, alerting: Alerting, who: str = "on-call") -> None:
         self.tsdb = TSDB()
         rules = load_rules(alerting.rules, where="alerting.rules")
+        self.rules = [rule for group in rules for rule in group.rules]
         self.engine = AlertEngine(rules, alerting.evaluation_interval, self.tsdb)
         self.notifier = Notifier(
             alerting.group_by,
@@ -74,6 +75,17 @@ class Watch:
             who=self.who,
             reason=note.reason,
         )
+
+    def rule_events(self) -> list[AlertRule]:
+        return [
+            AlertRule(
+                alertname=r.name,
+                expr=r.expr_text,
+                for_s=r.for_s,
+                keep_firing_for_s=r.keep_firing_for_s,
+            )
+            for r in self.rules
+        ]
 
     def summary(self) -> str:
         states = {a.state for a in self.engine.alerts()}
