@@ -22,6 +22,7 @@ from harness.service.db import open_db
 from harness.service.factory_client import FactoryClient, build_transport
 from harness.service.logs import ServiceLog
 from harness.service.middleware import RequestTelemetry
+from harness.service.push import TelemetryPusher
 from harness.service.runtime import ServiceRuntime
 from harness.service.store import PizzaStore
 from harness.service.telemetry import PizzaMetrics
@@ -38,6 +39,24 @@ async def _unknown(request: Request, exc: Exception) -> Response:
 async def _body_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, BodyError)
     return message(exc.message, exc.status)
+
+
+def start_pusher(config: ServiceConfig, rt: ServiceRuntime) -> TelemetryPusher | None:
+    """Metrics by OTLP and logs to Loki, when the service was told where (as real ones are)."""
+    if not config.otlp_url and not config.loki_url:
+        return None
+    logs = rt.log.buffer_for_loki() if config.loki_url else None
+    user, _, key = (config.push_auth or "").partition(":")
+    pusher = TelemetryPusher(
+        rt.metrics.registry,
+        logs,
+        otlp_url=config.otlp_url,
+        loki_url=config.loki_url,
+        interval_s=config.push_interval_s,
+        auth=(user, key) if config.push_auth else None,
+    )
+    pusher.start()
+    return pusher
 
 
 def create_app(
@@ -61,9 +80,12 @@ def create_app(
         rt.factory = FactoryClient(
             config.factory_url, config.factory_key, config.factory_timeout_s, pool
         )
+        pusher = start_pusher(config, rt)
         try:
             yield
         finally:
+            if pusher is not None:
+                await pusher.aclose()
             await rt.factory.aclose()
             rt.factory = None
             rt.log.close()

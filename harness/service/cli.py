@@ -54,6 +54,16 @@ def register(
         default=1.0,
         help="report durations multiplied by this (a compressed run's scenario time; default 1)",
     )
+    p.add_argument("--otlp-url", default=None, help="push metrics (OTLP JSON) to URL/v1/metrics")
+    p.add_argument("--loki-url", default=None, help="push log lines to URL/loki/api/v1/push")
+    p.add_argument(
+        "--push-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="seconds between pushes (default 1)",
+    )
+    p.add_argument("--push-auth", default=None, metavar="USER:KEY", help="basic auth of pushes")
     p.set_defaults(run=_serve_service)
 
 
@@ -71,6 +81,10 @@ def config_from_args(args: argparse.Namespace) -> ServiceConfig:
         log_file=args.log_file,
         quiet_logs=args.quiet_logs,
         time_scale=args.time_scale,
+        otlp_url=args.otlp_url,
+        loki_url=args.loki_url,
+        push_interval_s=args.push_interval,
+        push_auth=args.push_auth,
     )
     if args.jwt_secret is not None:
         config.jwt_secret = args.jwt_secret

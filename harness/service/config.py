@@ -36,6 +36,10 @@ class ServiceConfig:
     quiet_logs: bool = False
     time_scale: float = 1.0
     version: str = VERSION
+    otlp_url: str | None = None  # push metrics as OTLP/HTTP JSON to {otlp_url}/v1/metrics
+    loki_url: str | None = None  # push log lines to {loki_url}/loki/api/v1/push
+    push_interval_s: float = 1.0
+    push_auth: str | None = None  # "user:key", sent as HTTP basic auth (Grafana Cloud's form)
 
     @property
     def url(self) -> str:
@@ -43,6 +47,7 @@ class ServiceConfig:
 
     def validate(self) -> ServiceConfig:
         self._check_factory()
+        self._check_push()
         self._check_report_field()
         self._check_db_and_workers()
         if not 0 < self.time_scale <= 3600:
@@ -60,6 +65,19 @@ class ServiceConfig:
                 fix="give a longer secret, or omit it for a random one",
             )
         return self
+
+    def _check_push(self) -> None:
+        for flag, url in (("--otlp-url", self.otlp_url), ("--loki-url", self.loki_url)):
+            if url is not None and not url.startswith(("http://", "https://")):
+                raise ConfigError(
+                    flag, f"{url!r} is not an http(s) URL", fix="e.g. http://127.0.0.1:9000"
+                )
+        if not 0.05 <= self.push_interval_s <= 3600:
+            raise ConfigError(
+                "--push-interval", f"{self.push_interval_s} s is out of range", fix="use 0.05-3600"
+            )
+        if self.push_auth is not None and ":" not in self.push_auth:
+            raise ConfigError("--push-auth", "must be USER:KEY", fix="e.g. 123456:glc_...")
 
     def _check_factory(self) -> None:
         if not self.factory_url.startswith(("http://", "https://")):

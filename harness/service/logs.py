@@ -7,9 +7,12 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.service.factory_client import FactoryCall
+
+if TYPE_CHECKING:
+    from harness.service.push import LokiBuffer
 
 LEVELS = {logging.INFO: "info", logging.WARNING: "warn", logging.ERROR: "error"}
 
@@ -40,9 +43,19 @@ class ServiceLog:
         self.handler.setFormatter(JsonLineFormatter())
         self.logger.addHandler(self.handler)
 
+    def buffer_for_loki(self) -> LokiBuffer:
+        """A second handler that keeps every line for the Loki pusher."""
+        from harness.service.push import LokiBuffer
+
+        buffer = LokiBuffer()
+        buffer.setFormatter(JsonLineFormatter())
+        self.logger.addHandler(buffer)
+        return buffer
+
     def close(self) -> None:
-        self.logger.removeHandler(self.handler)
-        self.handler.close()
+        for handler in list(self.logger.handlers):
+            self.logger.removeHandler(handler)
+            handler.close()
 
     def _emit(self, level: int, fields: dict[str, Any]) -> None:
         self.logger.log(level, fields.get("type", "log"), extra={"fields": fields})
