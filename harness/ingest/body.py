@@ -1,5 +1,5 @@
-"""Reading pushed request bodies (size-limited, gzip-aware) and mapping payload times to the
-caller's clock; shared by the webhook receivers and the telemetry ingestion endpoints.
+"""Reading pushed request bodies (size-limited, gzip-aware), naming bad fields, and mapping
+payload times to the caller's clock; shared by the webhook receivers and the ingestion endpoints.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import time
 import zlib
 from collections.abc import Callable
 
+from pydantic import ValidationError
 from starlette.requests import Request
 
 from harness.express import BodyError
@@ -56,4 +57,13 @@ def _gunzip(raw: bytes, limit: int) -> bytes:
         raise BodyError(400, f"body is not valid gzip: {exc}") from None
     if len(out) > limit or inflater.unconsumed_tail:
         raise BodyError(413, f"decompressed body larger than {limit} bytes")
+    return out
+
+
+def field_errors(exc: ValidationError) -> list[str]:
+    """Pydantic's errors as `alerts[0].status: Input should be 'firing' or 'resolved'`."""
+    out = []
+    for error in exc.errors(include_url=False):
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
+        out.append(f"{path.lstrip('.') or '(body)'}: {error['msg']}")
     return out

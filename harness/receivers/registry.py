@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from starlette.responses import Response
 
+from harness.ingest.body import field_errors
 from harness.receivers.signals import Signal
 
 ZERO_TIME_YEAR = 1  # Go's time.Time{} renders as 0001-01-01T00:00:00Z: "not set"
@@ -82,15 +83,6 @@ def register(receiver: Receiver) -> Receiver:
         raise ValueError(f"receiver {receiver.name}: path(s) {sorted(clash)} already registered")
     RECEIVERS[receiver.name] = receiver
     return receiver
-
-
-def field_errors(exc: ValidationError) -> list[str]:
-    """Pydantic's errors as `alerts[0].status: Input should be 'firing' or 'resolved'`."""
-    out = []
-    for error in exc.errors(include_url=False):
-        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
-        out.append(f"{path.lstrip('.') or '(body)'}: {error['msg']}")
-    return out
 
 
 def validate(model: type[BaseModel], data: Any) -> Any:
