@@ -134,6 +134,17 @@ class ReportRefused(Event):
     reason: str
 
 
+class ReceiverRejected(Event):
+    """A pushed webhook or telemetry payload the harness refused (answered 4xx), and why."""
+
+    kind: Literal["receiver_rejected"] = "receiver_rejected"
+    receiver: str
+    path: str
+    status: int
+    reason: str
+    errors: list[str] = Field(default_factory=list)
+
+
 class Recovered(Event):
     kind: Literal["recovered"] = "recovered"
     how: str
@@ -179,6 +190,7 @@ AnyEvent = Annotated[
     | Acknowledged
     | ReportCalled
     | ReportRefused
+    | ReceiverRejected
     | Recovered
     | Accounting
     | Check
