@@ -3,8 +3,10 @@ own (a subprocess when real servers run), plus the scenario overrides harness_ru
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -191,4 +193,43 @@ def test_harness_run_returns_the_verdict(pytester: pytest.Pytester) -> None:
         ]
     )
     assert len(list((pytester.path / "runs").iterdir())) == 2
+    assert leftovers(pytester.path) == ""
+
+
+def test_ctrl_c_during_harness_run_rolls_back_and_stops_the_session(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        def test_interrupted(harness_run):
+            harness_run("no-autoreport")  # chaos that never ends by itself
+
+        def test_never_reached():
+            pass
+        """
+    )
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--harness-report-dir",
+        "runs",
+        "-p",
+        "no:cacheprovider",
+    ]
+    inner = subprocess.Popen(
+        argv, cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    deadline = time.monotonic() + 120
+    timelines = pytester.path / "runs"
+    while time.monotonic() < deadline and '"chaos_started"' not in "".join(
+        p.read_text() for p in timelines.glob("*/timeline.jsonl")
+    ):
+        time.sleep(0.2)
+    inner.send_signal(signal.SIGINT)
+    out, _ = inner.communicate(timeout=120)
+    assert inner.returncode == 2, out  # pytest's "interrupted"
+    assert "KeyboardInterrupt" in out and "harness run interrupted" in out
+    (run_dir,) = timelines.iterdir()
+    assert '"status": "interrupted"' in (run_dir / "summary.json").read_text()
     assert leftovers(pytester.path) == ""
