@@ -6,6 +6,7 @@ runs it 60x faster. Errors name the file, the field path and the fix (`harness v
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -117,8 +118,27 @@ def _problems(exc: ValidationError) -> list[str]:
     return lines
 
 
-def load_scenario(path: Path, *, time_scale: float | None = None) -> Scenario:
-    """Read and check `path` completely; ScenarioError names the file, fields and fixes."""
+def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` with `overrides` deep-merged in: `expect__detect_within="30s"` (or
+    `{"expect": {"detect_within": "30s"}}`) sets one nested field and keeps its siblings."""
+    merged = dict(data)
+    for key, value in overrides.items():
+        head, _, rest = key.partition("__")
+        if rest:
+            value = {rest: value}
+        old = merged.get(head)
+        if isinstance(value, Mapping):
+            merged[head] = apply_overrides(old if isinstance(old, dict) else {}, value)
+        else:
+            merged[head] = value
+    return merged
+
+
+def load_scenario(
+    path: Path, *, time_scale: float | None = None, overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """Read and check `path` completely; ScenarioError names the file, fields and fixes.
+    `overrides` (see apply_overrides) are merged in before validation, `time_scale` last."""
     try:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
@@ -129,6 +149,8 @@ def load_scenario(path: Path, *, time_scale: float | None = None) -> Scenario:
         raise ScenarioError(f"{path}: not valid YAML: {exc}", fix="fix the YAML syntax") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping of scenario fields at the top")
+    if overrides:
+        data = apply_overrides(data, overrides)
     if time_scale is not None:
         data["time_scale"] = time_scale
     try:

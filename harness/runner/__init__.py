@@ -17,9 +17,11 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from harness.errors import ExitCode, HarnessError
 from harness.procs import ProcessGroup
@@ -59,10 +61,37 @@ def chaos_start_st(scenario: Scenario) -> float:
     return random.Random(scenario.seed).uniform(low, high)
 
 
+@dataclass(frozen=True)
+class RunResult:
+    """Where a run left its folder (summary.json, junit.xml, ...) and how it exited."""
+
+    run_dir: Path
+    exit_code: int
+
+
 def run_scenario(
-    path: Path, *, time_scale: float | None = None, report_dir: Path = Path("reports")
+    path: Path,
+    *,
+    time_scale: float | None = None,
+    report_dir: Path = Path("reports"),
+    overrides: Mapping[str, Any] | None = None,
 ) -> int:
-    scenario = load_scenario(path, time_scale=time_scale)  # bad scenario: exit 2, nothing started
+    """`harness run`: the run's exit code (run_scenario_result also gives its folder)."""
+    return run_scenario_result(
+        path, time_scale=time_scale, report_dir=report_dir, overrides=overrides
+    ).exit_code
+
+
+def run_scenario_result(
+    path: Path,
+    *,
+    time_scale: float | None = None,
+    report_dir: Path = Path("reports"),
+    overrides: Mapping[str, Any] | None = None,
+) -> RunResult:
+    """One whole run; `overrides` are scenario fields (see harness.scenario.apply_overrides)."""
+    # bad scenario (ScenarioError, exit 2): nothing started
+    scenario = load_scenario(path, time_scale=time_scale, overrides=overrides)
     run_dir = run_dir_for(report_dir.resolve(), scenario)  # children run in other directories
     timeline = Timeline(run_dir / "timeline.jsonl", scenario.time_scale)
     timeline.add(
@@ -103,7 +132,7 @@ def run_scenario(
                 status, reason = "error", f"rollback failed: {exc!r}; servers stopped"
             finally:
                 group.stop()
-    return finish(timeline, scenario, run_dir, status, reason)
+    return RunResult(run_dir, finish(timeline, scenario, run_dir, status, reason))
 
 
 @contextlib.contextmanager
