@@ -12,11 +12,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
 from harness.report.facts import Facts
 from harness.verdict import FAILED_OUTCOMES
 
@@ -86,16 +81,27 @@ def _mark(ax: Any, facts: Facts, top: float) -> None:
         )
 
 
+def _pyplot() -> Any:
+    """matplotlib, loaded when a chart is drawn: every `harness` command (servers included)
+    imports this package, and matplotlib costs about a second to import."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def _save(fig: Any, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)
+    _pyplot().close(fig)
 
 
 def draw_timechart(facts: Facts, path: Path) -> None:
     starts, ok, failed = binned(facts)
     width = bin_width(facts)
-    fig, ax = plt.subplots(figsize=(10, 4.5))
+    fig, ax = _pyplot().subplots(figsize=(10, 4.5))
     ax.bar(starts, ok, width=width * 0.9, align="edge", color=OK_COLOUR, label="ok")
     ax.bar(
         starts,
@@ -120,7 +126,7 @@ def draw_logerrors(facts: Facts, path: Path) -> None:
     starts, _, failed = binned(facts)
     logged = binned_log_errors(facts, len(starts))
     width = bin_width(facts)
-    fig, ax = plt.subplots(figsize=(10, 3.2))
+    fig, ax = _pyplot().subplots(figsize=(10, 3.2))
     half = width * 0.45
     ax.bar(starts, failed, width=half, align="edge", color=FAILED_COLOUR, label="failed orders")
     lines = [s + half for s in starts]
