@@ -114,6 +114,15 @@ class ReportRefused(Event):
     reason: str
 
 
+class Action(Event):
+    """What a person did during a game day (`harness ack`, `resolve URL`, `abort`), and who."""
+
+    kind: Literal["action"] = "action"
+    who: str
+    action: Literal["ack", "resolve", "abort"]
+    detail: str = ""
+
+
 class Recovered(Event):
     kind: Literal["recovered"] = "recovered"
     how: str
@@ -157,6 +166,7 @@ AnyEvent = Annotated[
     | Acknowledged
     | ReportCalled
     | ReportRefused
+    | Action
     | Recovered
     | Accounting
     | Check

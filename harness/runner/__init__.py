@@ -17,7 +17,7 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from harness.errors import ExitCode, HarnessError
 from harness.procs import ProcessGroup
 from harness.results import render, write_outputs
 from harness.runner.finish import rollback
-from harness.runner.loop import RunLoop
+from harness.runner.loop import RunAborted, RunLoop
 from harness.runner.stack import FactoryControl, Stack, start_scenario_servers, start_traffic
 from harness.scenario import Scenario, load_scenario
 from harness.timeline import (
@@ -59,16 +59,25 @@ def chaos_start_st(scenario: Scenario) -> float:
     return random.Random(scenario.seed).uniform(low, high)
 
 
+MakeLoop = Callable[[Scenario, Stack, Timeline, ProcessGroup], RunLoop]
+
+
 def run_scenario(
     path: Path, *, time_scale: float | None = None, report_dir: Path = Path("reports")
 ) -> int:
     scenario = load_scenario(path, time_scale=time_scale)  # bad scenario: exit 2, nothing started
+    return execute(scenario, report_dir, f"harness run {path}")
+
+
+def execute(scenario: Scenario, report_dir: Path, title: str, make_loop: MakeLoop = RunLoop) -> int:
+    """Run a validated scenario with the control loop `make_loop` builds (a game day brings its
+    own); the rollback, verdict and post-mortem are the same for every run."""
     run_dir = run_dir_for(report_dir.resolve(), scenario)  # children run in other directories
     timeline = Timeline(run_dir / "timeline.jsonl", scenario.time_scale)
     timeline.add(
         RunStarted(scenario=scenario.name, time_scale=scenario.time_scale, seed=scenario.seed)
     )
-    print(f"harness run {path} -> {run_dir}", flush=True)
+    print(f"{title} -> {run_dir}", flush=True)
     group, status, reason = ProcessGroup(), "passed", ""
     stack: Stack | None = None
     loop: RunLoop | None = None
@@ -76,7 +85,7 @@ def run_scenario(
         stack = start_scenario_servers(group, run_dir, scenario)
         for name, url in (("factory", stack.factory_url), ("service", stack.service_url)):
             timeline.add(ServerStarted(name=name, url=url))
-        loop = RunLoop(scenario, stack, timeline, group)
+        loop = make_loop(scenario, stack, timeline, group)
         token = loop.register_probe_diner()
         start_traffic(group, stack, scenario)
         loop.wait_for_first_order()
@@ -87,6 +96,8 @@ def run_scenario(
         asyncio.run(loop.run(token))
     except (KeyboardInterrupt, asyncio.CancelledError):
         status, reason = "interrupted", "interrupted by a signal; chaos cleared, servers stopped"
+    except RunAborted as exc:
+        status, reason = "interrupted", f"{exc}; chaos cleared, servers stopped"
     except HarnessError as exc:
         status, reason = "error", str(exc)
     except Exception as exc:  # a bug in the harness: still roll back, keep the traceback

@@ -27,6 +27,10 @@ from harness.traffic.events import OUTCOMES, tail_events
 TICK_S = 0.02  # wall seconds between looks at the clock
 
 
+class RunAborted(Exception):
+    """People ended the run on purpose (a game day's `harness abort`): rolled back, interrupted."""
+
+
 class RunLoop:
     def __init__(
         self, scenario: Scenario, stack: Stack, timeline: Timeline, group: ProcessGroup
