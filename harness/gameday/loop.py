@@ -93,8 +93,8 @@ class GameDayLoop(RunLoop):
         self.act(who, "abort")
         self.aborted_by = who
         return (
-            f"aborting for {who}: chaos cleared, servers stopped, post-mortem written to "
-            f"{self.stack.run_dir}"
+            f"aborting for {who}: the game day clears the chaos, stops its servers and writes "
+            f"the post-mortem to {self.stack.run_dir}"
         )
 
     def progress(self, st: float) -> None:
