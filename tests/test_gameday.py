@@ -5,6 +5,7 @@ commands fail clearly when no game day is running or it refuses them."""
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -150,6 +151,17 @@ def test_abort_rolls_back_and_exits_4(
     assert "INTERRUPTED" in (run_dir / "postmortem.md").read_text()
     again = harness(tmp_path, "abort")
     assert again.returncode == 2 and "no game day is running" in again.stderr
+
+
+def test_sigterm_rolls_a_game_day_back_too(
+    gameday: tuple[subprocess.Popen[str], Path], tmp_path: Path
+) -> None:
+    proc, run_dir = gameday
+    wait_for("the chaos", lambda: kinds(run_dir, "chaos_started"))
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=90) == 4, (tmp_path / "out.txt").read_text()
+    assert_rolled_back(run_dir, tmp_path / "reports")
+    assert read_timeline(run_dir / "timeline.jsonl")[-1].status == "interrupted"
 
 
 @pytest.mark.parametrize("command", [["ack"], ["resolve", "http://127.0.0.1:1/x"], ["abort"]])
