@@ -77,7 +77,7 @@ def run_gameday(
     dashboard: bool | None = None,
 ) -> int:
     """Real time unless `time_scale` is given (the file's time_scale is not used)."""
-    scenario = load_scenario(path, time_scale=time_scale or 1.0)
+    scenario = load_scenario(path, time_scale=1.0 if time_scale is None else time_scale)
     scenario = gameday_scenario(scenario, window=window, seed=seed, autoreport=autoreport)
     report_dir = report_dir.resolve()
     pid = running_pid(report_dir / GAMEDAY_FILE)
