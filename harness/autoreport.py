@@ -18,7 +18,7 @@ import httpx
 from harness.report_urls import find_report_urls
 from harness.timeline import Event, Recovered, ReportCalled, ReportRefused
 
-__all__ = ["AutoReporter", "find_report_urls", "outcome_of", "probe_order"]
+__all__ = ["AutoReporter", "find_report_urls", "follow_report_url", "outcome_of", "probe_order"]
 
 
 def outcome_of(status: int, body: Any) -> str:
@@ -52,16 +52,23 @@ class AutoReporter:
     def saw_urls(self, urls: list[str]) -> list[Event]:
         """Remember new URLs; refuse, once each, any not on the factory's host."""
         events: list[Event] = []
-        allowed = urlsplit(self.factory_url).netloc
         for url in urls:
             if url in self.urls or url in self.refused:
                 continue
-            if urlsplit(url).netloc != allowed:
+            refused = self.refusal(url)
+            if refused is not None:
                 self.refused.add(url)
-                events.append(ReportRefused(url=url, reason=f"host is not the factory ({allowed})"))
+                events.append(refused)
                 continue
             self.urls.append(url)
         return events
+
+    def refusal(self, url: str) -> ReportRefused | None:
+        """The security event for a URL not on the factory's own host (None: it may be followed)."""
+        allowed = urlsplit(self.factory_url).netloc
+        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc == allowed:
+            return None
+        return ReportRefused(url=url, reason=f"host is not the factory ({allowed})")
 
     def alert_fired(self) -> None:
         if self.trigger == "firing":
@@ -83,22 +90,29 @@ class AutoReporter:
     async def call(self, client: httpx.AsyncClient, st: float) -> ReportCalled:
         """Follow the newest URL (the freshest fix code); back off on failure."""
         url = self.urls[-1]
-        try:
-            answer = await client.get(url)
-            body = answer.json() if answer.content else {}
-            body = body if isinstance(body, dict) else {}  # a list or bare string: no message
-            status, outcome = answer.status_code, outcome_of(answer.status_code, body)
-            message = str(body.get("message") or body.get("msg") or answer.text[:200])
-        except (httpx.HTTPError, ValueError) as exc:
-            status, outcome, message = None, "error", f"{type(exc).__name__}: {exc}"
-        if outcome in ("resolved", "no_chaos"):
+        called = await follow_report_url(client, url, self.who)
+        if called.outcome in ("resolved", "no_chaos"):
             self.resolved = True
         else:
             self.failures += 1
             self.next_try = st + self.backoff * 2 ** (self.failures - 1)
-            if outcome == "unresolved" and len(self.urls) > 1:
+            if called.outcome == "unresolved" and len(self.urls) > 1:
                 self.urls.pop()  # a stale fix code: try the one before it next
-        return ReportCalled(url=url, who=self.who, status=status, message=message, outcome=outcome)
+        return called
+
+
+async def follow_report_url(client: httpx.AsyncClient, url: str, who: str) -> ReportCalled:
+    """Call a report URL (already checked against the factory's host) and classify the answer;
+    the auto-reporter and a game day's `harness resolve` both come through here."""
+    try:
+        answer = await client.get(url)
+        body = answer.json() if answer.content else {}
+        body = body if isinstance(body, dict) else {}  # a list or bare string: no message
+        status, outcome = answer.status_code, outcome_of(answer.status_code, body)
+        message = str(body.get("message") or body.get("msg") or answer.text[:200])
+    except (httpx.HTTPError, ValueError) as exc:
+        status, outcome, message = None, "error", f"{type(exc).__name__}: {exc}"
+    return ReportCalled(url=url, who=who, status=status, message=message, outcome=outcome)
 
 
 async def probe_order(

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "harness.service.cli",
     "harness.runner.cli",
     "harness.report.cli",
+    "harness.gameday.cli",
     "harness.demo",
 )
 

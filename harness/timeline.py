@@ -145,6 +145,15 @@ class ReceiverRejected(Event):
     errors: list[str] = Field(default_factory=list)
 
 
+class Action(Event):
+    """What a person did during a game day (`harness ack`, `resolve URL`, `abort`), and who."""
+
+    kind: Literal["action"] = "action"
+    who: str
+    action: Literal["ack", "resolve", "abort"]
+    detail: str = ""
+
+
 class Recovered(Event):
     kind: Literal["recovered"] = "recovered"
     how: str
@@ -191,6 +200,7 @@ AnyEvent = Annotated[
     | ReportCalled
     | ReportRefused
     | ReceiverRejected
+    | Action
     | Recovered
     | Accounting
     | Check

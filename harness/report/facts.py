@@ -13,6 +13,7 @@ from typing import Any
 from harness.results import MILESTONES, milestones, order_counts
 from harness.timeline import (
     Acknowledged,
+    Action,
     Alert,
     AlertRule,
     ChaosArmed,
@@ -62,6 +63,7 @@ class Facts:
     checks: list[Any]
     rules: list[Any] = field(default_factory=list)
     log_errors: list[Any] = field(default_factory=list)
+    actions: list[Any] = field(default_factory=list)  # what people did (a game day)
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def since_chaos(self, event: Any) -> float | None:
@@ -113,6 +115,7 @@ def gather(events: list[Any]) -> Facts:
         checks=[e for e in events if isinstance(e, Check)],
         rules=[e for e in events if isinstance(e, AlertRule)],
         log_errors=[e for e in events if isinstance(e, LogLine)],
+        actions=[e for e in events if isinstance(e, Action)],
     )
     facts.rows = timeline_rows(events, facts)
     return facts
@@ -124,7 +127,8 @@ def clock(t: float) -> str:
 
 
 def timeline_rows(events: list[Any], facts: Facts) -> list[dict[str, Any]]:
-    """The milestones plus every phase, report call and refusal, in scenario-time order."""
+    """The milestones plus every phase, person's action, report call and refusal, in
+    scenario-time order."""
     t0 = facts.started.t if facts.started else None
     rows = []
     by_label = {label: kind for label, kind, _ in MILESTONES}
@@ -154,6 +158,8 @@ def timeline_rows(events: list[Any], facts: Facts) -> list[dict[str, Any]]:
     for event in events:
         if isinstance(event, Phase):
             add(event, f"phase: {event.name}")
+        elif isinstance(event, Action):
+            add(event, f"{event.who}: {action_text(event)}")
         elif isinstance(event, ReportCalled):
             add(event, f"report URL called by {event.who}: {event.outcome} ({event.status})")
         elif isinstance(event, ReportRefused):
@@ -161,6 +167,11 @@ def timeline_rows(events: list[Any], facts: Facts) -> list[dict[str, Any]]:
         elif isinstance(event, RunEnded):
             add(event, f"run ended: {event.status} (exit {event.exit_code})")
     return sorted(rows, key=lambda r: r["scenario_s"])
+
+
+def action_text(action: Action) -> str:
+    """`harness resolve URL`, as the person typed it."""
+    return f"`harness {action.action}{' ' + action.detail if action.detail else ''}`"
 
 
 def _event_for(row: dict[str, Any], events: list[Any], facts: Facts) -> Any:

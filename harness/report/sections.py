@@ -11,7 +11,7 @@ from typing import Any
 from harness.durations import format_duration
 from harness.report.charts import LOGERRORS, TIMECHART
 from harness.report.document import Block
-from harness.report.facts import Facts, clock
+from harness.report.facts import Facts, action_text, clock
 
 TEAM = "_(to be written by the team)_"
 
@@ -183,6 +183,8 @@ def response(facts: Facts) -> list[Block]:
         )
     for refused in facts.refusals:
         items.append(f"A report URL was refused at {at(facts, refused)}: {refused.reason}.")
+    for action in facts.actions:
+        items.append(f"{action.who} ran {action_text(action)} at {at(facts, action)}.")
     if not items:
         items.append("Nobody was paged and no report URL was called.")
     return [("h2", "Response"), ("ul", [*items, f"What people did and found: {TEAM}"])]

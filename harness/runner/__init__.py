@@ -17,7 +17,7 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from harness.errors import ExitCode, HarnessError
 from harness.procs import ProcessGroup
 from harness.results import render, write_outputs
 from harness.runner.finish import rollback
-from harness.runner.loop import RunLoop
+from harness.runner.loop import RunAborted, RunLoop
 from harness.runner.stack import FactoryControl, Stack, start_scenario_servers, start_traffic
 from harness.scenario import Scenario, load_scenario
 from harness.timeline import (
@@ -69,6 +69,9 @@ class RunResult:
     exit_code: int
 
 
+MakeLoop = Callable[[Scenario, Stack, Timeline, ProcessGroup], RunLoop]
+
+
 def run_scenario(
     path: Path,
     *,
@@ -92,12 +95,20 @@ def run_scenario_result(
     """One whole run; `overrides` are scenario fields (see harness.scenario.apply_overrides)."""
     # bad scenario (ScenarioError, exit 2): nothing started
     scenario = load_scenario(path, time_scale=time_scale, overrides=overrides)
+    return execute(scenario, report_dir, f"harness run {path}")
+
+
+def execute(
+    scenario: Scenario, report_dir: Path, title: str, make_loop: MakeLoop = RunLoop
+) -> RunResult:
+    """Run a validated scenario with the control loop `make_loop` builds (a game day brings its
+    own); the rollback, verdict and post-mortem are the same for every run."""
     run_dir = run_dir_for(report_dir.resolve(), scenario)  # children run in other directories
     timeline = Timeline(run_dir / "timeline.jsonl", scenario.time_scale)
     timeline.add(
         RunStarted(scenario=scenario.name, time_scale=scenario.time_scale, seed=scenario.seed)
     )
-    print(f"harness run {path} -> {run_dir}", flush=True)
+    print(f"{title} -> {run_dir}", flush=True)
     group, status, reason = ProcessGroup(), "passed", ""
     stack: Stack | None = None
     loop: RunLoop | None = None
@@ -105,7 +116,7 @@ def run_scenario_result(
         stack = start_scenario_servers(group, run_dir, scenario)
         for name, url in (("factory", stack.factory_url), ("service", stack.service_url)):
             timeline.add(ServerStarted(name=name, url=url))
-        loop = RunLoop(scenario, stack, timeline, group)
+        loop = make_loop(scenario, stack, timeline, group)
         for rule in loop.watch.rule_events():
             timeline.add(rule)
         token = loop.register_probe_diner()
@@ -118,6 +129,8 @@ def run_scenario_result(
         asyncio.run(loop.run(token))
     except (KeyboardInterrupt, asyncio.CancelledError):
         status, reason = "interrupted", "interrupted by a signal; chaos cleared, servers stopped"
+    except RunAborted as exc:
+        status, reason = "interrupted", f"{exc}; chaos cleared, servers stopped"
     except HarnessError as exc:
         status, reason = "error", str(exc)
     except Exception as exc:  # a bug in the harness: still roll back, keep the traceback

@@ -59,6 +59,10 @@ def _epoch(ts: object) -> float | None:
         return None
 
 
+class RunAborted(Exception):
+    """People ended the run on purpose (a game day's `harness abort`): rolled back, interrupted."""
+
+
 class RunLoop:
     def __init__(
         self, scenario: Scenario, stack: Stack, timeline: Timeline, group: ProcessGroup
