@@ -49,8 +49,33 @@ class Chaos(Strict):
         return self
 
 
+class Service(Strict):
+    """The system under test: the reference service (no url), or a team's running service."""
+
+    url: str | None = Field(None, pattern=r"^https?://[^/\s]+", description="its base URL")
+    factory_port: int | None = Field(
+        None, ge=1, le=65535, description="where our factory listens (the team's factory.url)"
+    )
+    factory_host: str = "127.0.0.1"
+    vendor_key: str | None = Field(
+        None, pattern=r"^\S+$", description="the factory.apiKey the team's config already has"
+    )
+    metrics: Literal["scrape", "push"] = "scrape"
+    telemetry_port: int | None = Field(
+        None, ge=1, le=65535, description="where the harness takes pushes and webhooks"
+    )
+
+    @model_validator(mode="after")
+    def _external_only(self) -> Service:
+        if self.url is None and (self.factory_port or self.vendor_key or self.metrics == "push"):
+            raise ValueError(
+                "factory_port, vendor_key and metrics: push need `url` (a team's service)"
+            )
+        return self
+
+
 class Alerting(Strict):
-    backend: Literal["builtin"] = "builtin"
+    backend: Literal["builtin", "external"] = "builtin"
     scrape_interval: Duration = 15.0
     evaluation_interval: Duration = 60.0
     rules: list[dict[str, Any]] = Field(default_factory=list)
@@ -90,6 +115,7 @@ class Scenario(Strict):
     seed: int = 1
     traffic: Traffic = Field(default_factory=lambda: Traffic())
     chaos: Chaos
+    service: Service = Field(default_factory=lambda: Service())
     alerting: Alerting = Field(default_factory=lambda: Alerting())
     pager: Pager = Field(default_factory=lambda: Pager())
     autoreport: AutoReport = Field(default_factory=lambda: AutoReport())

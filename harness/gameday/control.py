@@ -11,24 +11,20 @@ Every call needs `Authorization: Bearer <token>` (401 otherwise); a bad body get
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hmac
 import json
 import secrets
-import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from harness.errors import ServerError
 from harness.gameday.info import GAMEDAY_FILE, remove_info, write_info
+from harness.runner.served import LoopServer
 
 
 class Refused(Exception):
@@ -92,14 +88,6 @@ def _guarded(handler: Handler, token: str) -> Callable[[Request], Awaitable[JSON
     return endpoint
 
 
-class _OwnSignals(uvicorn.Server):
-    """uvicorn inside the run: the run, not uvicorn, handles SIGINT and SIGTERM."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 class ControlServer:
     """Serves the control API as a task of the running loop; `gameday.json` exists while it
     does (written when it listens, removed when it stops, whatever ends the run)."""
@@ -107,34 +95,13 @@ class ControlServer:
     def __init__(self, people: People, report_dir: Path, run_dir: Path) -> None:
         self.token = secrets.token_urlsafe(24)
         self.file, self.run_dir = report_dir / GAMEDAY_FILE, run_dir
-        config = uvicorn.Config(
-            control_app(people, self.token),
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=2,
-        )
-        self.server = _OwnSignals(config)
-        self.task: asyncio.Task[None] | None = None
+        self.server = LoopServer(control_app(people, self.token), "game day's control API")
 
     async def start(self) -> str:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self.task = asyncio.create_task(self.server.serve(sockets=[sock]))
-        while not self.server.started:
-            if self.task.done():
-                raise ServerError("the game day's control API did not start", fix="see above")
-            await asyncio.sleep(0.01)
+        url = await self.server.start()
         write_info(self.file, url, self.token, self.run_dir)
         return url
 
     async def stop(self) -> None:
         remove_info(self.file)
-        if self.task is None:
-            return
-        self.server.should_exit = True
-        try:
-            await asyncio.wait_for(asyncio.shield(self.task), timeout=5)
-        except TimeoutError:
-            self.task.cancel()
+        await self.server.stop()

@@ -28,6 +28,7 @@ from harness.procs import ProcessGroup
 from harness.results import render, write_outputs
 from harness.runner.finish import rollback
 from harness.runner.loop import RunAborted, RunLoop
+from harness.runner.preflight import canary_order
 from harness.runner.stack import FactoryControl, Stack, start_scenario_servers, start_traffic
 from harness.scenario import Scenario, load_scenario
 from harness.timeline import (
@@ -117,6 +118,9 @@ def execute(
         for name, url in (("factory", stack.factory_url), ("service", stack.service_url)):
             timeline.add(ServerStarted(name=name, url=url))
         loop = make_loop(scenario, stack, timeline, group)
+        if scenario.service.url is not None:  # a team's service: is it wired to our factory?
+            canary_order(stack.service_url, stack.factory_url, stack.vendor_key)
+            loop.probes += 1  # the canary is an order the service counted, not a diner's
         for rule in loop.watch.rule_events():
             timeline.add(rule)
         token = loop.register_probe_diner()

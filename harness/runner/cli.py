@@ -29,16 +29,48 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
         default=Path("reports"),
         help="where the run folder goes (default reports/)",
     )
+    add_service_options(run)
     run.set_defaults(run=_run)
     validate = commands.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario files")
     validate.set_defaults(run=_validate)
 
 
+# Flag -> scenario field (service.*): a team's own service instead of the reference one.
+SERVICE_FLAGS = {
+    "service_url": ("--service-url", "URL", "drive your running service (service.url)"),
+    "factory_port": ("--factory-port", "PORT", "our factory's port: your factory.url's"),
+    "vendor_key": ("--vendor-key", "KEY", "the factory.apiKey your service already has"),
+    "metrics": ("--metrics", "scrape|push", "GET URL/metrics, or your service pushes them"),
+    "telemetry_port": ("--telemetry-port", "PORT", "where your service pushes OTLP/Loki"),
+}
+
+
+def add_service_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("your own service (overrides the scenario's service:)")
+    for dest, (flag, metavar, text) in SERVICE_FLAGS.items():
+        group.add_argument(flag, dest=dest, metavar=metavar, default=None, help=text)
+
+
+def service_overrides(args: argparse.Namespace) -> dict[str, str]:
+    """`service__url=...` overrides from the flags given (validated with the scenario)."""
+    fields = {"service_url": "url"}
+    return {
+        f"service__{fields.get(dest, dest)}": getattr(args, dest)
+        for dest in SERVICE_FLAGS
+        if getattr(args, dest) is not None
+    }
+
+
 def _run(args: argparse.Namespace) -> int:
     from harness.runner import run_scenario
 
-    return run_scenario(args.scenario, time_scale=args.time_scale, report_dir=args.report_dir)
+    return run_scenario(
+        args.scenario,
+        time_scale=args.time_scale,
+        report_dir=args.report_dir,
+        overrides=service_overrides(args),
+    )
 
 
 def _validate(args: argparse.Namespace) -> int:

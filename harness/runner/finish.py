@@ -27,7 +27,10 @@ def rollback(group: ProcessGroup, stack: Stack, timeline: Timeline, loop: RunLoo
         traffic.stop(grace_s=2 * stack.traffic_grace_s + 5)
     if loop is not None:
         loop.follow_orders_and_logs()
-    service_orders = service_order_count(stack)
+    if loop is not None and loop.inbox is not None and not loop.watch.scrape_service:
+        service_orders = asyncio.run(loop.inbox.pushed_orders())
+    else:
+        service_orders = service_order_count(stack)
     if loop is not None:
         asyncio.run(_last_transitions(loop))
         timeline.add(account(stack, timeline, service_orders, loop.probes))

@@ -4,6 +4,7 @@ the service's logs, follow the factory's ground truth, auto-report, probe, and s
 from __future__ import annotations
 
 import asyncio
+import secrets
 import signal
 import sys
 import threading
@@ -19,6 +20,7 @@ from harness.durations import format_duration
 from harness.errors import ServerError
 from harness.pager import Pager
 from harness.procs import ProcessGroup
+from harness.runner.inbox import Inbox
 from harness.runner.stack import FactoryControl, Stack
 from harness.runner.tails import JsonLinesTail
 from harness.runner.watch import Watch
@@ -31,6 +33,7 @@ from harness.timeline import (
     Order,
     Phase,
     Recovered,
+    ServerStarted,
     Timeline,
 )
 from harness.traffic.events import OUTCOMES, tail_events
@@ -63,13 +66,24 @@ class RunAborted(Exception):
     """People ended the run on purpose (a game day's `harness abort`): rolled back, interrupted."""
 
 
+def inbox_for(scenario: Scenario, watch: Watch, timeline: Timeline) -> Inbox | None:
+    """The push and webhook endpoints, when the service under test is the team's own."""
+    service = scenario.service
+    if service.url is None and scenario.alerting.backend != "external":
+        return None
+    return Inbox(watch.tsdb, timeline, service.factory_host, service.telemetry_port or 0)
+
+
 class RunLoop:
     def __init__(
         self, scenario: Scenario, stack: Stack, timeline: Timeline, group: ProcessGroup
     ) -> None:
         self.scenario, self.stack, self.timeline, self.group = scenario, stack, timeline, group
         self.control = FactoryControl(stack)
-        self.watch = Watch(scenario.alerting, scenario.pager.oncall)
+        self.watch = Watch(
+            scenario.alerting, scenario.pager.oncall, scrape=scenario.service.metrics == "scrape"
+        )
+        self.inbox = inbox_for(scenario, self.watch, timeline)
         self.pager = Pager(
             scenario.pager.oncall, scenario.pager.acknowledge_after, scenario.pager.escalate_after
         )
@@ -90,7 +104,8 @@ class RunLoop:
 
     def register_probe_diner(self) -> str:
         """The runner's own diner, for probe orders; registered before any chaos."""
-        diner = {"name": "harness probe", "email": "probe@harness.local", "password": "probe"}
+        email = f"probe-{secrets.token_hex(4)}@harness.local"  # a team's service keeps its users
+        diner = {"name": "harness probe", "email": email, "password": secrets.token_hex(8)}
         answer = httpx.post(f"{self.stack.service_url}/api/auth", json=diner, timeout=10)
         answer.raise_for_status()
         token: str = answer.json()["token"]
@@ -123,12 +138,22 @@ class RunLoop:
         assert task is not None
         if threading.current_thread() is threading.main_thread():
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        if self.inbox is not None:
+            self.timeline.add(ServerStarted(name="inbox", url=await self.inbox.start()))
+        try:
+            await self._loop(probe_token)
+        finally:
+            if self.inbox is not None:
+                await self.inbox.stop()
+
+    async def _loop(self, probe_token: str) -> None:
         async with httpx.AsyncClient(timeout=10) as client:
             self.set_phase("baseline")
             while not self.done():
                 self.check_children()
                 st = self.st()
                 await self.watch_alerts(client, st)
+                self.follow_inbox()
                 await self.follow_factory(client)
                 self.follow_orders_and_logs()
                 await self.respond(client, st, probe_token)
@@ -136,6 +161,7 @@ class RunLoop:
                 await asyncio.sleep(TICK_S)
             await self.follow_factory(client)
             self.follow_orders_and_logs()
+            self.follow_inbox()
 
     def done(self) -> bool:
         st = self.st()
@@ -154,14 +180,30 @@ class RunLoop:
     async def watch_alerts(self, client: httpx.AsyncClient, st: float) -> None:
         counts = dict(self.outcomes)
         for event_st, event in await self.watch.tick(client, self.stack.service_url, st, counts):
-            self.add(event, event_st)
-            if getattr(event, "state_to", None) == "firing" and self.started_st is not None:
-                self.reporter.alert_fired()  # a false alarm before the chaos triggers nothing
-                self.set_phase("detected")
-            if getattr(event, "kind", "") == "notified":
-                self.pager.notify(event, event_st)  # type: ignore[arg-type]
+            self.react(event, event_st)
         for event_st, event in self.pager.due(st):
             self.add(event, event_st)
+
+    def react(self, event: Event, event_st: float) -> None:
+        """Record an alerting event and act on it: a firing alert may trigger the reporter, a
+        notification pages the on-call."""
+        self.add(event, event_st)
+        if getattr(event, "state_to", None) == "firing" and self.started_st is not None:
+            self.reporter.alert_fired()  # a false alarm before the chaos triggers nothing
+            self.set_phase("detected")
+        if getattr(event, "kind", "") == "notified":
+            self.pager.notify(event, event_st)  # type: ignore[arg-type]
+
+    def follow_inbox(self) -> None:
+        """Webhooks from the team's alerting, and the log lines its service pushed."""
+        if self.inbox is None:
+            return
+        for event, at in self.inbox.take_events():
+            self.react(event, self.timeline.st(at))
+        urls, errors = self.inbox.take_logs()
+        self._urls(urls)
+        for line, at in errors:
+            self.timeline.add(line, at=at)
 
     async def follow_factory(self, client: httpx.AsyncClient) -> None:
         """The factory's own record: when the chaos really started and ended."""

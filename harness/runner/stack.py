@@ -49,20 +49,28 @@ def start_servers(
     seed: int = 1,
     time_scale: float = 1.0,
     report_field: str = "followLinkToEndChaos",
+    external_service: str | None = None,
+    factory_host: str = "127.0.0.1",
+    factory_port: int | None = None,
+    vendor_key: str | None = None,
 ) -> Stack:
-    """Factory and service on free loopback ports, started and healthy (ServerError otherwise).
+    """Factory and service on free loopback ports, started and healthy (ServerError otherwise);
+    with `external_service`, only the factory (on the port the team's factory.url names).
     Chaos is armed through the control plane, so the factory's own chaos start is not used."""
-    fport, sport = free_port(), free_port()
+    fport = factory_port or free_port()
+    service_url = external_service or f"http://127.0.0.1:{free_port()}"
     stack = Stack(
         run_dir,
-        f"http://127.0.0.1:{fport}",
-        f"http://127.0.0.1:{sport}",
-        new_vendor_key(),
+        f"http://{factory_host}:{fport}",
+        service_url.rstrip("/"),
+        vendor_key or new_vendor_key(),
         secrets.token_hex(16),
     )
     factory = [
         "serve",
         "factory",
+        "--host",
+        factory_host,
         "--port",
         str(fport),
         "--vendor-key",
@@ -76,34 +84,42 @@ def start_servers(
         "--seed",
         str(seed),
     ]
+    group.start(
+        ManagedProcess.harness("factory", factory, f"{stack.factory_url}/api/docs", run_dir)
+    )
+    if external_service is None:
+        start_service(group, stack, report_field, time_scale)
+    return stack
+
+
+def start_service(group: ProcessGroup, stack: Stack, report_field: str, scale: float) -> None:
+    """The reference service, pointed at the stack's factory."""
+    port = stack.service_url.rsplit(":", 1)[1]
     service = [
         "serve",
         "service",
         "--port",
-        str(sport),
+        port,
         "--factory-url",
         stack.factory_url,
         "--factory-key",
         stack.vendor_key,
         "--db",
-        str(run_dir / "service.db"),
+        str(stack.run_dir / "service.db"),
         "--log-file",
         str(stack.service_log),
         "--report-field",
         report_field,
         "--time-scale",
-        str(time_scale),
+        str(scale),
     ]
-    group.start(
-        ManagedProcess.harness("factory", factory, f"{stack.factory_url}/api/docs", run_dir)
-    )
-    group.start(ManagedProcess.harness("service", service, f"{stack.service_url}/", run_dir))
-    return stack
+    group.start(ManagedProcess.harness("service", service, f"{stack.service_url}/", stack.run_dir))
 
 
 def start_scenario_servers(group: ProcessGroup, run_dir: Path, scenario: Scenario) -> Stack:
     """The servers with the scenario's factory delay (compressed like everything else)."""
     delay_ms = round(scenario.chaos.order_delay * 1000 / scenario.time_scale)
+    service = scenario.service
     return start_servers(
         group,
         run_dir,
@@ -111,6 +127,10 @@ def start_scenario_servers(group: ProcessGroup, run_dir: Path, scenario: Scenari
         seed=scenario.seed,
         time_scale=scenario.time_scale,
         report_field=scenario.report_field,
+        external_service=service.url,
+        factory_host=service.factory_host,
+        factory_port=service.factory_port,
+        vendor_key=service.vendor_key,
     )
 
 
@@ -149,6 +169,8 @@ def traffic_settings(stack: Stack, scenario: Scenario) -> dict[str, Any]:
         "slow_after_s": traffic.slow_after / scale,
         "journey": traffic.journey,
         "seed": traffic.seed,
+        # A service URL the user named on purpose may be another machine (loopback otherwise).
+        "allow_remote": scenario.service.url is not None,
     }
 
 

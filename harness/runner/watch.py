@@ -19,7 +19,7 @@ Timed = list[tuple[float, Event]]
 
 
 class Watch:
-    def __init__(self, alerting: Alerting, who: str = "on-call") -> None:
+    def __init__(self, alerting: Alerting, who: str = "on-call", *, scrape: bool = True) -> None:
         self.tsdb = TSDB()
         rules = load_rules(alerting.rules, where="alerting.rules")
         self.rules = [rule for group in rules for rule in group.rules]
@@ -34,6 +34,7 @@ class Watch:
         self.next_scrape = 0.0
         self.first_eval = alerting.evaluation_interval
         self.who = who
+        self.scrape_service = scrape  # False: the service pushes its metrics (see runner.inbox)
 
     async def tick(
         self, client: httpx.AsyncClient, service_url: str, st: float, diner_counts: dict[str, int]
@@ -57,9 +58,10 @@ class Watch:
     ) -> None:
         target = {"job": "pizza-service", "instance": urlsplit(service_url).netloc}
         try:
-            answer = await client.get(f"{service_url}/metrics")
-            answer.raise_for_status()
-            self.tsdb.ingest_exposition(answer.text, st, target)
+            if self.scrape_service:
+                answer = await client.get(f"{service_url}/metrics")
+                answer.raise_for_status()
+                self.tsdb.ingest_exposition(answer.text, st, target)
         except (httpx.HTTPError, ExpositionError):
             self.tsdb.scrape_failed(st, target)
         for outcome, count in diner_counts.items():

@@ -1,0 +1,105 @@
+"""What a team's own service and alerting push to a run, on one port the team configures:
+OTLP / Influx metrics into the run's TSDB (the built-in rules then see them), Loki log lines
+(searched for report URLs, error lines kept for the post-mortem), and alerting webhooks
+(Alertmanager, Grafana, OnCall, PagerDuty) turned into timeline events for the run loop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from starlette.applications import Starlette
+
+from harness.alerting.tsdb import TSDB, Matcher
+from harness.ingest import LogLine as PushedLine
+from harness.ingest import LogStore, ingest_routes, report_urls
+from harness.receivers import TimelineSink, receiver_routes
+from harness.runner.served import LoopServer
+from harness.timeline import Event, LogLine, Timeline
+
+ORDER_REQUESTS = [
+    Matcher.make("__name__", "=", "http_requests_total"),
+    Matcher.make("method", "=", "POST"),
+    Matcher.make("route", "=", "/api/order"),
+]
+
+
+class Inbox:
+    def __init__(self, tsdb: TSDB, timeline: Timeline, host: str, port: int) -> None:
+        self.logs = LogStore()
+        self.arrived: list[tuple[Event, float]] = []  # (event, wall time), for the run loop
+        sink = TimelineSink(lambda event, at: self.arrived.append((event, at)))
+
+        def scenario_time(_payload_time: float | None = None) -> float:
+            return timeline.st(time.time())  # arrival: a team's clock may be off
+
+        routes = ingest_routes(tsdb, self.logs, scenario_time, sink.rejected)
+        self.app = Starlette(routes=[*routes, *receiver_routes(sink)])
+        self.host, self.port, self.tsdb, self.timeline = host, port, tsdb, timeline
+        self.server = LoopServer(self.app, "telemetry and webhook inbox", host, port)
+        self.url = ""
+
+    async def start(self) -> str:
+        self.url = await self.server.start()
+        self.port = int(self.url.rsplit(":", 1)[1])  # a restart takes the same port
+        return self.url
+
+    async def pushed_orders(self, timeout_s: float = 10.0) -> int | None:
+        """`POST /api/order` requests the service counted, from its next push (the run loop has
+        ended, so the inbox listens again until the push arrives); None if none comes."""
+        self.server = LoopServer(self.app, "telemetry and webhook inbox", self.host, self.port)
+        since = self.timeline.st(time.time())
+        await self.server.start()
+        try:
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                found = self.tsdb.select_range(ORDER_REQUESTS, self.timeline.st(time.time()), 3600)
+                fresh = [points[-1][1] for _, points in found if points[-1][0] > since * 1000]
+                if fresh and len(fresh) == len(found):
+                    return int(sum(fresh))
+                await asyncio.sleep(0.1)
+            return None
+        finally:
+            await self.server.stop()
+
+    async def stop(self) -> None:
+        await self.server.stop()
+
+    def take_events(self) -> list[tuple[Event, float]]:
+        taken, self.arrived = self.arrived, []
+        return taken
+
+    def take_logs(self) -> tuple[list[str], list[tuple[LogLine, float]]]:
+        """Report URLs in the lines pushed since the last call, and their error lines."""
+        lines = self.logs.new_lines()
+        errors = [(error_line(p), p.t) for p in lines if _level(p) == "error"]
+        return report_urls(lines), errors
+
+
+def _fields(pushed: PushedLine) -> dict[str, Any]:
+    try:
+        data = json.loads(pushed.line)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _level(pushed: PushedLine) -> str:
+    return str(pushed.labels.get("level") or _fields(pushed).get("level") or "").lower()
+
+
+def error_line(pushed: PushedLine) -> LogLine:
+    """A pushed error line as the timeline keeps it (JSON lines: their type, status, message)."""
+    fields = _fields(pushed)
+    answer = fields.get("answer")
+    answer = answer if isinstance(answer, dict) else {}
+    status = fields.get("status")
+    message = answer.get("message") or fields.get("error") or fields.get("message")
+    return LogLine(
+        level="error",
+        type=str(fields.get("type") or pushed.labels.get("type", "")),
+        status=status if isinstance(status, int) else None,
+        message=str(message or pushed.line)[:200],
+    )
