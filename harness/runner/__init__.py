@@ -60,7 +60,11 @@ def chaos_start_st(scenario: Scenario) -> float:
 
 
 def run_scenario(
-    path: Path, *, time_scale: float | None = None, report_dir: Path = Path("reports")
+    path: Path,
+    *,
+    time_scale: float | None = None,
+    report_dir: Path = Path("reports"),
+    processes: int = 1,
 ) -> int:
     scenario = load_scenario(path, time_scale=time_scale)  # bad scenario: exit 2, nothing started
     run_dir = run_dir_for(report_dir.resolve(), scenario)  # children run in other directories
@@ -80,7 +84,7 @@ def run_scenario(
         for rule in loop.watch.rule_events():
             timeline.add(rule)
         token = loop.register_probe_diner()
-        start_traffic(group, stack, scenario)
+        start_traffic(group, stack, scenario, processes=processes)
         loop.wait_for_first_order()
         timeline.start_clock(time.time())  # scenario time 0: the diners are ordering
         start_st = chaos_start_st(scenario)

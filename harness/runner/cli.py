@@ -29,6 +29,14 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
         default=Path("reports"),
         help="where the run folder goes (default reports/)",
     )
+    run.add_argument(
+        "--processes",
+        type=_processes,
+        default=1,
+        metavar="N",
+        help="run the diners in a Locust master and N worker processes on 127.0.0.1 "
+        "(default 1: one process)",
+    )
     run.set_defaults(run=_run)
     validate = commands.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario files")
@@ -38,7 +46,18 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
 def _run(args: argparse.Namespace) -> int:
     from harness.runner import run_scenario
 
-    return run_scenario(args.scenario, time_scale=args.time_scale, report_dir=args.report_dir)
+    return run_scenario(
+        args.scenario,
+        time_scale=args.time_scale,
+        report_dir=args.report_dir,
+        processes=args.processes,
+    )
+
+
+def _processes(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 64")
+    return int(text)
 
 
 def _validate(args: argparse.Namespace) -> int:

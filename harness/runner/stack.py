@@ -114,11 +114,14 @@ def start_scenario_servers(group: ProcessGroup, run_dir: Path, scenario: Scenari
     )
 
 
-def start_traffic(group: ProcessGroup, stack: Stack, scenario: Scenario) -> ManagedProcess:
-    """The Locust diners as their own process (the only code that imports locust)."""
+def start_traffic(
+    group: ProcessGroup, stack: Stack, scenario: Scenario, *, processes: int = 1
+) -> ManagedProcess:
+    """The Locust diners as their own process (the only code that imports locust); with
+    `processes` > 1 it runs a Locust master and that many workers."""
     from harness.traffic.config import TrafficConfig
 
-    config = TrafficConfig(**traffic_settings(stack, scenario))
+    config = TrafficConfig(**traffic_settings(stack, scenario), processes=processes)
     path = config.write(stack.run_dir / "traffic.json")
     stack.traffic_grace_s = config.shutdown_grace_s
     process = ManagedProcess(
