@@ -206,7 +206,8 @@ def worker_problems(rows: list[dict[str, Any]], attempts: int) -> list[str]:
     """Every way the per-worker counts in a master's summary show a lost or doubled attempt."""
     problems: list[str] = []
     for row in rows:
-        where = f"pid {row['pid']} on {row.get('host')}" if row.get("pid") else row.get("id")
+        where = f"pid {row['pid']}" if row.get("pid") else str(row.get("id"))
+        where += f" on {row['host']}" if row.get("host") else ""
         name = f"worker {row.get('index')} ({where})"
         received = int(row.get("received") or 0)
         if not row.get("digest_matches", True):
