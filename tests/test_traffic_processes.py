@@ -102,7 +102,7 @@ def test_a_worker_killed_mid_run_fails_the_accounting(stack: Stack) -> None:
     killed: list[int] = []
 
     def kill_a_worker(proc: subprocess.Popen[str], events: Path) -> None:
-        wait_for_outcomes(events, "ok", 4)
+        wait_for_outcomes(events, "ok", 8)  # both workers have ordered by now
         killed.append(worker_pid(events, index=1))
         os.kill(killed[0], signal.SIGKILL)
 
@@ -207,3 +207,17 @@ def test_cluster_flags_are_checked(argv: list[str], message: str, tmp_path: Path
         text=True,
     )
     assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+def test_no_locust_process_is_left_behind(stack: Stack) -> None:
+    """Every master and worker above has exited (they run in their own sessions, so look for
+    processes whose traffic config lies under this file's folder)."""
+    leftovers = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            text = environ.read_bytes()
+        except OSError:
+            continue
+        if f"HARNESS_TRAFFIC_CONFIG={stack.tmp}".encode() in text:
+            leftovers.append(environ.parent.name)
+    assert leftovers == []
