@@ -32,6 +32,7 @@ class Traffic(Strict):
     slow_after: Duration = 10.0
     journey: dict[Step, int] = Field(default_factory=lambda: dict(DEFAULT_JOURNEY))
     seed: int = 1
+    processes: int = Field(1, ge=1, le=64, description="Locust worker processes (1: one)")
 
 
 class Chaos(Strict):

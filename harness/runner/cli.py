@@ -30,6 +30,14 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
         help="where the run folder goes (default reports/)",
     )
     add_service_options(run)
+    run.add_argument(
+        "--processes",
+        type=_processes,
+        default=None,
+        metavar="N",
+        help="run the diners in a Locust master and N worker processes on 127.0.0.1 "
+        "(default: the scenario's traffic.processes, 1)",
+    )
     run.set_defaults(run=_run)
     validate = commands.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario files")
@@ -69,8 +77,18 @@ def _run(args: argparse.Namespace) -> int:
         args.scenario,
         time_scale=args.time_scale,
         report_dir=args.report_dir,
-        overrides=service_overrides(args),
+        overrides=service_overrides(args) | traffic_overrides(args),
     )
+
+
+def traffic_overrides(args: argparse.Namespace) -> dict[str, int]:
+    return {} if args.processes is None else {"traffic__processes": args.processes}
+
+
+def _processes(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 64")
+    return int(text)
 
 
 def _validate(args: argparse.Namespace) -> int:

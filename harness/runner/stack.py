@@ -135,7 +135,8 @@ def start_scenario_servers(group: ProcessGroup, run_dir: Path, scenario: Scenari
 
 
 def start_traffic(group: ProcessGroup, stack: Stack, scenario: Scenario) -> ManagedProcess:
-    """The Locust diners as their own process (the only code that imports locust)."""
+    """The Locust diners as their own process (the only code that imports locust); with
+    `processes` > 1 it runs a Locust master and that many workers."""
     from harness.traffic.config import TrafficConfig
 
     config = TrafficConfig(**traffic_settings(stack, scenario))
@@ -169,6 +170,7 @@ def traffic_settings(stack: Stack, scenario: Scenario) -> dict[str, Any]:
         "slow_after_s": traffic.slow_after / scale,
         "journey": traffic.journey,
         "seed": traffic.seed,
+        "processes": traffic.processes,
         # A service URL the user named on purpose may be another machine (loopback otherwise).
         "allow_remote": scenario.service.url is not None,
     }

@@ -6,6 +6,10 @@
 
 SIGTERM or SIGINT stops the diners gracefully, writes the summary and exits 0. This module does
 not import locust: Locust runs in a child process (see supervise.py).
+
+Across machines, every machine runs the same CONFIG.json (the workers check it):
+    python -m harness.traffic CONFIG.json --master --master-bind-host IP --expect-workers N
+    python -m harness.traffic CONFIG.json --worker --master-host IP      (on each worker machine)
 """
 
 from __future__ import annotations
@@ -27,8 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="only validate the config, then exit 0 or 2"
     )
+    _add_cluster_options(parser)
     args = parser.parse_args(argv)
+    if args.master and not args.master_bind_host:
+        parser.error("--master needs --master-bind-host: the address the workers connect to")
+    if args.worker and not args.master_host:
+        parser.error("--worker needs --master-host: the address of the master")
 
+    from harness.traffic.cluster import Cluster
     from harness.traffic.config import TrafficConfig
     from harness.traffic.supervise import Supervisor
 
@@ -40,7 +50,47 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         print(f"traffic: {args.config} is a valid traffic config")
         return ExitCode.OK
-    return Supervisor(config, args.config).run()
+    cluster = None
+    if args.master:
+        cluster = Cluster("master", args.expect_workers, args.master_bind_host, args.port)
+    elif args.worker:
+        cluster = Cluster("worker", 0, args.master_host, args.port)
+    return Supervisor(config, args.config, cluster).run()
+
+
+def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    """`--master` / `--worker`: one traffic run over several machines (see cluster.py)."""
+    from harness.traffic.cluster import DEFAULT_MASTER_PORT
+
+    group = parser.add_argument_group("over several machines (default: config's processes)")
+    role = group.add_mutually_exclusive_group()
+    role.add_argument(
+        "--master",
+        action="store_true",
+        help="run the Locust master only; the workers run elsewhere with --worker",
+    )
+    role.add_argument(
+        "--worker", action="store_true", help="run one Locust worker of the master --master-host"
+    )
+    group.add_argument(
+        "--master-bind-host", help="with --master: the address to listen on (required)"
+    )
+    group.add_argument(
+        "--expect-workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --master: start once N workers are connected, split the budget N ways",
+    )
+    group.add_argument("--master-host", help="with --worker: the master's address (required)")
+    group.add_argument(
+        "--master-port",
+        "--master-bind-port",
+        dest="port",
+        type=int,
+        default=DEFAULT_MASTER_PORT,
+        help=f"the master's port (default {DEFAULT_MASTER_PORT})",
+    )
 
 
 if __name__ == "__main__":

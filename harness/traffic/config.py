@@ -118,6 +118,13 @@ class TrafficConfig(BaseModel):
     allow_remote: bool = Field(
         default=False, description="set true to send load to a host that is not loopback"
     )
+    processes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Locust worker processes on this machine (1: one plain Locust process; "
+        "N > 1: a master and N workers on 127.0.0.1, the order budget split among them)",
+    )
 
     @field_validator("think_time_s")
     @classmethod

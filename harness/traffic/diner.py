@@ -12,7 +12,9 @@ A diner, made with Faker from (seed, diner index) so runs repeat:
     on_stop    log out (DELETE /api/auth)
 
 Every order attempt is classified exactly once and written to the events file, including the
-ones Locust never reports (a diner killed while waiting for its answer).
+ones Locust never reports (a diner killed while waiting for its answer). With several processes
+($HARNESS_TRAFFIC_ROLE master or worker) a worker sends each attempt to the master, which alone
+writes the file; distributed.py holds those hooks (`TrafficRun.side`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from harness.traffic.events import OrderEvent
 from harness.traffic.ledger import Ledger, write_json_atomic
 from harness.traffic.outcomes import Verdict, classify, describe, short
 from harness.traffic.pizza import PizzaCheck, PizzaVerifier
+from harness.traffic.tally import ROLE_ENV, WorkerLedger, diner_number
 
 log = logging.getLogger("harness.traffic")
 
@@ -62,9 +65,14 @@ JWKS_REFRESH_S = 2.0
 class TrafficRun:
     """What the diners of one process share: config, ledger, JWKS cache, stop control."""
 
-    def __init__(self, config: TrafficConfig) -> None:
+    def __init__(self, config: TrafficConfig, *, role: str = "local") -> None:
         self.config = config
-        self.ledger = Ledger(config.events_path, config.order_budget)
+        self.role = role
+        self.ledger: Ledger | WorkerLedger = (
+            WorkerLedger() if role == "worker" else Ledger(config.events_path, config.order_budget)
+        )
+        self.side: Any = None  # distributed.MasterSide or WorkerSide; None in one process
+        self.workers, self.worker_index = 1, 0
         self.diner_numbers = itertools.count()
         self.faker = Faker("en_US")
         self.environment: Environment | None = None
@@ -77,6 +85,10 @@ class TrafficRun:
         self._finished = Event()
         self._finishing = False
         self._parent = os.getppid()
+
+    def next_diner_number(self) -> int:
+        """Unique across the run's workers (tally.diner_number)."""
+        return diner_number(next(self.diner_numbers), self.workers, self.worker_index)
 
     # JWKS ---------------------------------------------------------------------------------------
 
@@ -112,22 +124,27 @@ class TrafficRun:
         if self.stop_reason is None:
             self.stop_reason = reason
             log.info("stopping traffic: %s", reason)
+        if self.side is not None and not self.side.ends_run(reason):
+            return  # a worker whose budget share is spent only stops ordering
         runner = self.environment.runner if self.environment is not None else None
         if runner is None or self.started is None or self._quit_spawned:
             return  # test_start will see stop_reason
         self._quit_spawned = True
-        gevent.spawn(runner.quit)
+        gevent.spawn(self.side.end_run if self.side is not None else runner.quit)
 
     def on_test_start(self, environment: Environment, **_: Any) -> None:
         if self.started is not None:
             return
         self.started = time.time()
-        log.info(
-            "harness.traffic stops this run after %g s or %d order attempts",
-            self.config.run_time_s,
-            self.config.order_budget,
-        )
-        gevent.spawn_later(self.config.run_time_s, self.request_stop, "run_time")
+        if self.side is not None:
+            self.side.on_test_start(environment)
+        if self.side is None or self.side.times_run:
+            log.info(
+                "harness.traffic stops this run after %g s or %d order attempts",
+                self.config.run_time_s,
+                self.config.order_budget,
+            )
+            gevent.spawn_later(self.config.run_time_s, self.request_stop, "run_time")
         gevent.spawn(self._watch_parent)
         if self.stop_reason is not None:
             self.request_stop(self.stop_reason)
@@ -148,7 +165,13 @@ class TrafficRun:
             return
         self._finishing = True
         try:
-            direct_sigterm = self._stop_diners(environment)
+            if self.side is not None:
+                direct_sigterm = self.side.stop_for_quit(environment)
+                if not self.side.writes_summary:  # a worker: the master accounts
+                    environment.process_exit_code = 0
+                    return
+            else:
+                direct_sigterm = self._stop_diners(environment)
             if direct_sigterm:
                 self._write_html(environment)
             summary = self.summary(environment)
@@ -198,6 +221,7 @@ class TrafficRun:
         crashes = sum(row["count"] for row in runner.exceptions.values()) if runner else 0
         if locust_log.unhandled_greenlet_exception:
             crashes = max(crashes, 1)
+        assert isinstance(self.ledger, Ledger)
         return self.ledger.summary(
             locust,
             diner_crashes=crashes,
@@ -205,6 +229,7 @@ class TrafficRun:
             started=self.started,
             ended=time.time(),
             stopped_by=self.stop_reason or "locust",
+            **(self.side.summary_extra() if self.side is not None else {}),
         )
 
 
@@ -219,7 +244,7 @@ class Diner(FastHttpUser):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         cfg = self.traffic.config
-        self.number = next(self.traffic.diner_numbers)
+        self.number = self.traffic.next_diner_number()
         fake = self.traffic.faker
         fake.seed_instance(cfg.seed * 1_000_003 + self.number)
         first, last = fake.first_name(), fake.last_name()
@@ -244,6 +269,8 @@ class Diner(FastHttpUser):
     # Lifecycle ----------------------------------------------------------------------------------
 
     def on_start(self) -> None:
+        if self.traffic.stop_reason is not None:  # spawned after the run began to stop
+            raise StopUser()
         self._authenticate()
         self._read_menu()
         self.traffic.verifier(self.client)
@@ -445,13 +472,17 @@ def setup(config_path: Path) -> type[Diner]:
     """Read the config, open the ledger, register the listeners, and make the Diner class."""
     config = TrafficConfig.load(config_path)
     random.seed(config.seed)
-    run = TrafficRun(config)
+    run = TrafficRun(config, role=os.environ.get(ROLE_ENV, "local"))
     events.test_start.add_listener(run.on_test_start)
     events.quitting.add_listener(run.on_quitting)
 
     @events.init.add_listener
     def _remember(environment: Environment, **_: Any) -> None:
         run.environment = environment
+        if run.role != "local":
+            from harness.traffic.distributed import attach
+
+            attach(run, environment)
 
     gevent.signal_handler(STOP_SIGNAL, run.request_stop, "signal")
     weights = {

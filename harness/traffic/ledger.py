@@ -8,6 +8,7 @@ finished run, done by the traffic process and again by its supervisor against th
     attempts == sum(outcomes) == order lines in the events file (and their outcomes agree)
     Locust's order requests == attempts - attempts Locust never saw (stopped in flight)
     Locust's order failures == attempts that made no pizza - attempts Locust never saw
+    with workers (tally.py): each worker's orders received == sent, all summed == attempts
 
 This module does not import locust.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.traffic.events import OUTCOMES, OrderEvent, count_outcomes
+from harness.traffic.tally import worker_problems
 
 
 class Ledger:
@@ -69,6 +71,12 @@ class Ledger:
         except (OSError, ValueError) as exc:
             if len(self.write_errors) < 10:
                 self.write_errors.append(f"{type(exc).__name__}: {exc}")
+
+    def take(self, event: OrderEvent, *, seen_by_locust: bool) -> None:
+        """Count and write an attempt a worker reserved and made (the master of several
+        processes records its workers' attempts here; see tally.py)."""
+        self.reserved += 1
+        self.record(event, seen_by_locust=seen_by_locust)
 
     def close(self) -> None:
         try:
@@ -124,6 +132,9 @@ def accounting_problems(
         read = count_outcomes(events)
         if read != {k: int(outcomes.get(k, 0)) for k in OUTCOMES}:
             problems.append(f"outcomes {outcomes} != outcomes in the events file {read}")
+    workers = summary.get("workers")
+    if isinstance(workers, list):
+        problems += worker_problems(workers, attempts)
     locust = summary.get("locust")
     unseen = int(summary.get("unseen_by_locust", 0))
     if isinstance(locust, dict) and "order_requests" in locust:
