@@ -85,6 +85,15 @@ class Alerting(Strict):
     group_interval: Duration = 300.0
     repeat_interval: Duration = 14400.0
 
+    @model_validator(mode="after")
+    def _rules_where_evaluated(self) -> Alerting:
+        if self.backend == "external" and self.rules:
+            raise ValueError(
+                "backend external: your own alerting evaluates the rules and posts its webhooks "
+                "to the harness; remove `rules` (or use backend builtin)"
+            )
+        return self
+
 
 class Pager(Strict):
     oncall: str = "on-call engineer"

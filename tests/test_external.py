@@ -4,13 +4,18 @@ it, and a service wired to the wrong factory is stopped by the canary order."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import yaml
 
 from harness.factory.config import new_vendor_key
 from harness.netutil import free_port
@@ -93,3 +98,57 @@ def test_a_service_on_another_vendor_key_is_stopped_by_the_canary(
     assert not kinds(run_dir, "order")  # no diner was started
     left = subprocess.run(["pgrep", "-f", str(run_dir)], capture_output=True, text=True)
     assert left.stdout == ""
+
+
+def grafana_payload(status: str, at: str) -> dict[str, Any]:
+    """A Grafana contact-point webhook (version 1), as the team's Grafana would post it."""
+    payload = json.loads(Path("tests/payloads/grafana-firing.json").read_text())
+    alert = payload["alerts"][0]
+    alert.update(status=status, startsAt=at)
+    payload.update(status=status, state="alerting" if status == "firing" else "ok")
+    if status == "resolved":
+        alert["endsAt"] = at
+    return payload
+
+
+def test_your_own_grafana_alerts_the_harness_through_its_webhook(tmp_path: Path) -> None:
+    """backend external: no rules of ours; the team's Grafana posts firing and resolved, and
+    the auto-reporter, pager and verdict act on them as on the built-in alerts."""
+    port = free_port()
+    scenario = yaml.safe_load(SEED.read_text())
+    scenario["alerting"] = {"backend": "external"}
+    scenario["service"] = {"telemetry_port": port}
+    path = tmp_path / "external-alerting.yaml"
+    path.write_text(yaml.safe_dump(scenario))
+    argv = [sys.executable, "-m", "harness", "run", str(path), "--report-dir", "reports"]
+    run = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        run_dir = wait_for(lambda: next((tmp_path / "reports").glob("*"), None))
+        wait_for(lambda: kinds(run_dir, "chaos_started") or None)
+        hook = f"http://127.0.0.1:{port}/hooks/grafana"
+        now = datetime.now(UTC).isoformat()
+        assert httpx.post(hook, json=grafana_payload("firing", now)).status_code == 200
+        wait_for(lambda: kinds(run_dir, "recovered") or None)
+        wait_for(lambda: kinds(run_dir, "acknowledged") or None)  # Grafana resolves later
+        now = datetime.now(UTC).isoformat()
+        assert httpx.post(hook, json=grafana_payload("resolved", now)).status_code == 200
+        output, _ = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    assert run.returncode == 0, output.decode()
+    assert not kinds(run_dir, "alert_rule")  # nothing evaluated by us
+    states = [e.state_to for e in kinds(run_dir, "alert")]
+    assert states == ["firing", "resolved"]
+    (report,) = kinds(run_dir, "report_called")
+    assert report.who == "auto-reporter" and report.outcome == "resolved"
+    assert kinds(run_dir, "notified")[0].reason.startswith("grafana")
+
+
+def wait_for(found: Callable[[], Any], timeout_s: float = 60) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = found()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")
