@@ -49,7 +49,7 @@ class Chaos(Strict):
 
 
 class Alerting(Strict):
-    backend: Literal["builtin"] = "builtin"
+    backend: Literal["builtin", "prometheus"] = "builtin"  # prometheus: real binaries
     scrape_interval: Duration = 15.0
     evaluation_interval: Duration = 60.0
     rules: list[dict[str, Any]] = Field(default_factory=list)
@@ -117,8 +117,11 @@ def _problems(exc: ValidationError) -> list[str]:
     return lines
 
 
-def load_scenario(path: Path, *, time_scale: float | None = None) -> Scenario:
-    """Read and check `path` completely; ScenarioError names the file, fields and fixes."""
+def load_scenario(
+    path: Path, *, time_scale: float | None = None, alerting: str | None = None
+) -> Scenario:
+    """Read and check `path` completely; ScenarioError names the file, fields and fixes.
+    `time_scale` and `alerting` (the backend) override the file's."""
     try:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
@@ -131,6 +134,8 @@ def load_scenario(path: Path, *, time_scale: float | None = None) -> Scenario:
         raise ScenarioError(f"{path}: expected a mapping of scenario fields at the top")
     if time_scale is not None:
         data["time_scale"] = time_scale
+    if alerting is not None and isinstance(data.get("alerting", {}), dict):
+        data["alerting"] = {**data.get("alerting", {}), "backend": alerting}
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

@@ -60,9 +60,13 @@ def chaos_start_st(scenario: Scenario) -> float:
 
 
 def run_scenario(
-    path: Path, *, time_scale: float | None = None, report_dir: Path = Path("reports")
+    path: Path,
+    *,
+    time_scale: float | None = None,
+    report_dir: Path = Path("reports"),
+    alerting: str | None = None,
 ) -> int:
-    scenario = load_scenario(path, time_scale=time_scale)  # bad scenario: exit 2, nothing started
+    scenario = load_scenario(path, time_scale=time_scale, alerting=alerting)  # bad: exit 2
     run_dir = run_dir_for(report_dir.resolve(), scenario)  # children run in other directories
     timeline = Timeline(run_dir / "timeline.jsonl", scenario.time_scale)
     timeline.add(

@@ -24,6 +24,13 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
         help="run N times faster than real time (overrides the file's time_scale)",
     )
     run.add_argument(
+        "--alerting",
+        choices=["builtin", "prometheus"],
+        default=None,
+        help="alerting backend: the built-in evaluator, or a real Prometheus + Alertmanager "
+        "(Debian's binaries); overrides the file's alerting.backend",
+    )
+    run.add_argument(
         "--report-dir",
         type=Path,
         default=Path("reports"),
@@ -38,7 +45,12 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
 def _run(args: argparse.Namespace) -> int:
     from harness.runner import run_scenario
 
-    return run_scenario(args.scenario, time_scale=args.time_scale, report_dir=args.report_dir)
+    return run_scenario(
+        args.scenario,
+        time_scale=args.time_scale,
+        report_dir=args.report_dir,
+        alerting=args.alerting,
+    )
 
 
 def _validate(args: argparse.Namespace) -> int:

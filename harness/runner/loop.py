@@ -21,7 +21,7 @@ from harness.pager import Pager
 from harness.procs import ProcessGroup
 from harness.runner.stack import FactoryControl, Stack
 from harness.runner.tails import JsonLinesTail
-from harness.runner.watch import Watch
+from harness.runner.watch import make_watch
 from harness.scenario import Scenario
 from harness.timeline import (
     ChaosEnded,
@@ -65,7 +65,7 @@ class RunLoop:
     ) -> None:
         self.scenario, self.stack, self.timeline, self.group = scenario, stack, timeline, group
         self.control = FactoryControl(stack)
-        self.watch = Watch(scenario.alerting, scenario.pager.oncall)
+        self.watch = make_watch(scenario, stack.run_dir, stack.service_url, timeline, group)
         self.pager = Pager(
             scenario.pager.oncall, scenario.pager.acknowledge_after, scenario.pager.escalate_after
         )
