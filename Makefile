@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench clean debs
 
-# Debian packages the tests run for real (chromium renders the post-mortem page). `make test`
+# Debian packages the tests run for real (chromium renders the post-mortem page; prometheus and
+# prometheus-alertmanager are the real alerting backend of the differential test). `make test`
 # installs what is missing with apt-get; without root, install them yourself or run
 # `make test DEBS=` to skip the tests that need them.
-DEBS ?= chromium
+DEBS ?= chromium prometheus prometheus-alertmanager
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +22,9 @@ demo: $(STAMP)
 	$(BIN)/python -m harness run scenarios/seed-incident.yaml
 
 test: $(STAMP) debs
-	HARNESS_REQUIRE_CHROMIUM=$(if $(filter chromium,$(DEBS)),1,) $(BIN)/python -m pytest -q
+	HARNESS_REQUIRE_CHROMIUM=$(if $(filter chromium,$(DEBS)),1,) \
+	HARNESS_REQUIRE_PROMETHEUS=$(if $(filter prometheus,$(DEBS)),1,) \
+		$(BIN)/python -m pytest -q
 
 debs:
 	@missing=""; for deb in $(DEBS); do \

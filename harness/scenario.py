@@ -76,7 +76,7 @@ class Service(Strict):
 
 
 class Alerting(Strict):
-    backend: Literal["builtin", "external"] = "builtin"
+    backend: Literal["builtin", "prometheus", "external"] = "builtin"  # prometheus: real binaries
     scrape_interval: Duration = 15.0
     evaluation_interval: Duration = 60.0
     rules: list[dict[str, Any]] = Field(default_factory=list)
@@ -133,6 +133,15 @@ class Scenario(Strict):
     report_field: str = "followLinkToEndChaos"
     cooldown: Duration = 60.0
     max_duration: Duration = 1800.0
+
+    @model_validator(mode="after")
+    def _pushes_need_our_evaluator(self) -> Scenario:
+        if self.service.metrics == "push" and self.alerting.backend == "prometheus":
+            raise ValueError(
+                "service.metrics push reaches the built-in evaluator only: use alerting.backend "
+                "builtin, or let Prometheus scrape the service (metrics: scrape)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _fits(self) -> Scenario:

@@ -19,7 +19,7 @@ from harness.procs import ProcessGroup
 from harness.runner.loop import RunAborted, RunLoop
 from harness.runner.stack import Stack
 from harness.scenario import Scenario
-from harness.timeline import Action, Timeline
+from harness.timeline import Action, Alert, Timeline
 
 
 class GameDayLoop(RunLoop):
@@ -105,9 +105,7 @@ class GameDayLoop(RunLoop):
         orders = self.board.orders
         orders.feed(self.timeline.events)
         ok_per_s, failed_per_s, share = orders.rates(st)
-        alerts = sorted(
-            {a.alertname for a in self.watch.engine.alerts() if a.state in ("pending", "firing")}
-        )
+        alerts = active_alerts(self.timeline.events)
         return View(
             scenario=self.scenario.name,
             time_scale=self.scenario.time_scale,
@@ -148,3 +146,12 @@ class GameDayLoop(RunLoop):
             f"harness resolve REPORT_URL --who NAME{where}",
             f"harness abort --who NAME{where}",
         ]
+
+
+def active_alerts(events: list[Any]) -> list[str]:
+    """Names of the alerts pending or firing now, from the timeline (whichever backend)."""
+    latest: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+    for event in events:
+        if isinstance(event, Alert):
+            latest[(event.alertname, tuple(sorted(event.labels.items())))] = event.state_to
+    return sorted({name for (name, _), state in latest.items() if state in ("pending", "firing")})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from harness.errors import ExitCode
 
@@ -22,6 +23,13 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
         type=float,
         default=None,
         help="run N times faster than real time (overrides the file's time_scale)",
+    )
+    run.add_argument(
+        "--alerting",
+        choices=["builtin", "prometheus", "external"],
+        default=None,
+        help="alerting backend: the built-in evaluator, a real Prometheus + Alertmanager, "
+        "or your own (webhooks to the inbox); overrides the file's alerting.backend",
     )
     run.add_argument(
         "--report-dir",
@@ -77,12 +85,14 @@ def _run(args: argparse.Namespace) -> int:
         args.scenario,
         time_scale=args.time_scale,
         report_dir=args.report_dir,
-        overrides=service_overrides(args) | traffic_overrides(args),
+        overrides=service_overrides(args) | run_overrides(args),
     )
 
 
-def traffic_overrides(args: argparse.Namespace) -> dict[str, int]:
-    return {} if args.processes is None else {"traffic__processes": args.processes}
+def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """--processes and --alerting, as scenario fields."""
+    given = {"traffic__processes": args.processes, "alerting__backend": args.alerting}
+    return {field: value for field, value in given.items() if value is not None}
 
 
 def _processes(text: str) -> int:

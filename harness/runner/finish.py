@@ -27,7 +27,7 @@ def rollback(group: ProcessGroup, stack: Stack, timeline: Timeline, loop: RunLoo
         traffic.stop(grace_s=2 * stack.traffic_grace_s + 5)
     if loop is not None:
         loop.follow_orders_and_logs()
-    if loop is not None and loop.inbox is not None and not loop.watch.scrape_service:
+    if loop is not None and loop.inbox is not None and loop.scenario.service.metrics == "push":
         service_orders = asyncio.run(loop.inbox.pushed_orders())
     else:
         service_orders = service_order_count(stack)

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from harness.alerting.tsdb import TSDB
 from harness.autoreport import AutoReporter, find_report_urls, probe_order
 from harness.durations import format_duration
 from harness.errors import ServerError
@@ -23,7 +24,7 @@ from harness.procs import ProcessGroup
 from harness.runner.inbox import Inbox
 from harness.runner.stack import FactoryControl, Stack
 from harness.runner.tails import JsonLinesTail
-from harness.runner.watch import Watch
+from harness.runner.watch import AlertWatch, Watch, make_watch
 from harness.scenario import Scenario
 from harness.timeline import (
     ChaosEnded,
@@ -66,12 +67,13 @@ class RunAborted(Exception):
     """People ended the run on purpose (a game day's `harness abort`): rolled back, interrupted."""
 
 
-def inbox_for(scenario: Scenario, watch: Watch, timeline: Timeline) -> Inbox | None:
+def inbox_for(scenario: Scenario, watch: AlertWatch, timeline: Timeline) -> Inbox | None:
     """The push and webhook endpoints, when the service under test is the team's own."""
     service = scenario.service
     if service.url is None and scenario.alerting.backend != "external":
         return None
-    return Inbox(watch.tsdb, timeline, service.factory_host, service.telemetry_port or 0)
+    tsdb = watch.tsdb if isinstance(watch, Watch) else TSDB()  # Prometheus scrapes on its own
+    return Inbox(tsdb, timeline, service.factory_host, service.telemetry_port or 0)
 
 
 class RunLoop:
@@ -80,9 +82,7 @@ class RunLoop:
     ) -> None:
         self.scenario, self.stack, self.timeline, self.group = scenario, stack, timeline, group
         self.control = FactoryControl(stack)
-        self.watch = Watch(
-            scenario.alerting, scenario.pager.oncall, scrape=scenario.service.metrics == "scrape"
-        )
+        self.watch = make_watch(scenario, stack.run_dir, stack.service_url, timeline, group)
         self.inbox = inbox_for(scenario, self.watch, timeline)
         self.pager = Pager(
             scenario.pager.oncall, scenario.pager.acknowledge_after, scenario.pager.escalate_after

@@ -4,6 +4,8 @@ out after group wait / group interval; everything in scenario seconds, as timeli
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -12,10 +14,35 @@ from harness.alerting.engine import AlertEngine, AlertTransition
 from harness.alerting.notify import Notification, Notifier
 from harness.alerting.rules import load_rules
 from harness.alerting.tsdb import TSDB, ExpositionError
-from harness.scenario import Alerting
-from harness.timeline import Alert, AlertRule, Event, Notified
+from harness.procs import ProcessGroup
+from harness.scenario import Alerting, Scenario
+from harness.timeline import Alert, AlertRule, Event, Notified, Timeline
 
 Timed = list[tuple[float, Event]]
+
+
+class AlertWatch(Protocol):
+    """What the run loop needs from alerting, whichever backend (`alerting.backend`) runs it."""
+
+    async def tick(
+        self, client: httpx.AsyncClient, service_url: str, st: float, diner_counts: dict[str, int]
+    ) -> Timed: ...
+
+    def rule_events(self) -> list[AlertRule]: ...
+
+    def summary(self) -> str: ...
+
+
+def make_watch(
+    scenario: Scenario, run_dir: Path, service_url: str, timeline: Timeline, group: ProcessGroup
+) -> AlertWatch:
+    """The built-in evaluator, or a real Prometheus + Alertmanager started in `group`."""
+    if scenario.alerting.backend == "prometheus":
+        from harness.alerting.backends.prometheus import PrometheusWatch
+
+        return PrometheusWatch.start(scenario, run_dir, service_url, timeline, group)
+    scrape = scenario.service.metrics == "scrape"
+    return Watch(scenario.alerting, scenario.pager.oncall, scrape=scrape)
 
 
 class Watch:
