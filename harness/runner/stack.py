@@ -49,9 +49,12 @@ def start_servers(
     seed: int = 1,
     time_scale: float = 1.0,
     report_field: str = "followLinkToEndChaos",
+    factory_workers: int = 1,
+    quiet_logs: bool = False,
 ) -> Stack:
     """Factory and service on free loopback ports, started and healthy (ServerError otherwise).
-    Chaos is armed through the control plane, so the factory's own chaos start is not used."""
+    Chaos is armed through the control plane, so the factory's own chaos start is not used.
+    `factory_workers` and `quiet_logs` (the service logs only its factory calls) serve load tests."""
     fport, sport = free_port(), free_port()
     stack = Stack(
         run_dir,
@@ -75,6 +78,8 @@ def start_servers(
         str(run_dir / "factory-state"),
         "--seed",
         str(seed),
+        "--workers",
+        str(factory_workers),
     ]
     service = [
         "serve",
@@ -93,6 +98,7 @@ def start_servers(
         report_field,
         "--time-scale",
         str(time_scale),
+        *(["--quiet-logs"] if quiet_logs else []),
     ]
     group.start(
         ManagedProcess.harness("factory", factory, f"{stack.factory_url}/api/docs", run_dir)
