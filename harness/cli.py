@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "harness.runner.cli",
     "harness.report.cli",
     "harness.demo",
+    "harness.load.cli",
 )
 
 

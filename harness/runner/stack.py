@@ -54,7 +54,7 @@ def start_servers(
 ) -> Stack:
     """Factory and service on free loopback ports, started and healthy (ServerError otherwise).
     Chaos is armed through the control plane, so the factory's own chaos start is not used.
-    `factory_workers` and `quiet_logs` (the service logs only its factory calls) serve load tests."""
+    `factory_workers` and `quiet_logs` (the service logs only its factory calls): load tests."""
     fport, sport = free_port(), free_port()
     stack = Stack(
         run_dir,
@@ -181,6 +181,18 @@ class FactoryControl:
         """Rollback: always safe to call, also when the factory is already gone."""
         with contextlib.suppress(httpx.HTTPError):
             httpx.delete(f"{self.url}/chaos", headers=self.headers, timeout=5)
+
+    def add_fault(self, fault: dict[str, Any]) -> dict[str, Any]:
+        """`POST /admin/faults` (kind, name, probability, paths, settings); raises on refusal."""
+        answer = httpx.post(f"{self.url}/faults", json=fault, headers=self.headers, timeout=10)
+        answer.raise_for_status()
+        result: dict[str, Any] = answer.json()
+        return result
+
+    def clear_faults(self) -> None:
+        """Rollback of every extra fault: always safe to call, also when the factory is gone."""
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.delete(f"{self.url}/faults", headers=self.headers, timeout=5)
 
     async def transitions(self, client: httpx.AsyncClient) -> list[dict[str, Any]]:
         answer = await client.get(f"{self.url}/transitions", headers=self.headers)

@@ -27,7 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="only validate the config, then exit 0 or 2"
     )
+    parser.add_argument(
+        "--web-port",
+        type=int,
+        default=None,
+        help="serve Locust's own web UI on 127.0.0.1:PORT instead of running headless",
+    )
     args = parser.parse_args(argv)
+    if args.web_port is not None and not 0 < args.web_port < 65536:
+        parser.error(f"--web-port {args.web_port}: give a TCP port, 1-65535")
 
     from harness.traffic.config import TrafficConfig
     from harness.traffic.supervise import Supervisor
@@ -40,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         print(f"traffic: {args.config} is a valid traffic config")
         return ExitCode.OK
-    return Supervisor(config, args.config).run()
+    return Supervisor(config, args.config, web_port=args.web_port).run()
 
 
 if __name__ == "__main__":

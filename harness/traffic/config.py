@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from harness.errors import ConfigError
+from harness.traffic.steps import StepPlan
 
 CONFIG_ENV = "HARNESS_TRAFFIC_CONFIG"
 """The Locust process finds its config file's path in this environment variable."""
@@ -118,6 +119,11 @@ class TrafficConfig(BaseModel):
     allow_remote: bool = Field(
         default=False, description="set true to send load to a host that is not loopback"
     )
+    steps: StepPlan | None = Field(
+        default=None,
+        description="ramp the diners by steps {start, step, max, step_s} instead of running "
+        "`diners` all along (a Locust load shape; `diners` must then be at least steps.max)",
+    )
 
     @field_validator("think_time_s")
     @classmethod
@@ -145,6 +151,12 @@ class TrafficConfig(BaseModel):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{url!r} is not an http(s) URL with a host")
         return url.rstrip("/") if parts.path in ("", "/") else url
+
+    @model_validator(mode="after")
+    def _steps_fit(self) -> TrafficConfig:
+        if self.steps is not None and self.steps.max > self.diners:
+            raise ValueError(f"steps.max {self.steps.max} is above diners {self.diners}")
+        return self
 
     @model_validator(mode="after")
     def _loopback_only(self) -> TrafficConfig:

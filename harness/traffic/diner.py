@@ -32,7 +32,7 @@ from faker import Faker
 from gevent import GreenletExit
 from gevent.event import Event
 from gevent.lock import Semaphore
-from locust import FastHttpUser, between, events
+from locust import FastHttpUser, LoadTestShape, between, events
 from locust import log as locust_log
 from locust.contrib.fasthttp import FastHttpSession, LocustBadStatusCode
 from locust.env import Environment
@@ -44,6 +44,7 @@ from harness.traffic.events import OrderEvent
 from harness.traffic.ledger import Ledger, write_json_atomic
 from harness.traffic.outcomes import Verdict, classify, describe, short
 from harness.traffic.pizza import PizzaCheck, PizzaVerifier
+from harness.traffic.steps import StepPlan
 
 log = logging.getLogger("harness.traffic")
 
@@ -476,3 +477,29 @@ def setup(config_path: Path) -> type[Diner]:
             "tasks": weights,
         },
     )
+
+
+def step_shape(run: TrafficRun) -> type[LoadTestShape] | None:
+    """The Locust load shape of the config's `steps` (None without steps): it wraps the pure
+    `StepPlan.tick` and writes a step mark `{"kind": "step", "index", "diners", "t"}` into the
+    events file each time the ramp moves on, so the reader knows what each order ran under."""
+    if run.config.steps is None:
+        return None
+    plan: StepPlan = run.config.steps
+
+    class StepRamp(LoadTestShape):
+        def __init__(self) -> None:
+            super().__init__()
+            self.marked = -1
+
+        def tick(self) -> tuple[int, float] | None:
+            t = self.get_run_time()
+            step = plan.at(t)
+            if step is not None and step.index != self.marked:
+                self.marked = step.index
+                run.ledger.note("step", index=step.index, diners=step.diners, t=time.time())
+            if run.stop_reason is not None:
+                return None  # stopped (run time, signal, budget): the ramp ends too
+            return plan.tick(t)
+
+    return StepRamp

@@ -43,20 +43,32 @@ STARTUP_GRACE_S = 30.0
 PROGRESS_EVERY_S = 5.0
 
 
-def locust_argv(config: TrafficConfig) -> list[str]:
-    """Locust's command line: every setting explicit; reports named as pitfall 11 says."""
+def locust_argv(config: TrafficConfig, web_port: int | None = None) -> list[str]:
+    """Locust's command line: every setting explicit; reports named as pitfall 11 says.
+
+    With `steps` the load shape sets the users (no --users: Locust would ignore it and warn).
+    With `web_port` Locust serves its own web UI on 127.0.0.1:PORT instead of running headless;
+    the people at the UI start and stop the diners.
+    """
     prefix = str(config.locust_prefix)
+    mode = (
+        ["--headless"]
+        if web_port is None
+        else ["--web-host", "127.0.0.1", "--web-port", str(web_port)]
+    )
+    users = (
+        ["--users", str(config.diners), "--spawn-rate", f"{config.spawn_rate:g}"]
+        if config.steps is None
+        else []
+    )
     return [
         sys.executable,
         "-m",
         "locust",
         "-f",
         str(LOCUSTFILE),
-        "--headless",
-        "--users",
-        str(config.diners),
-        "--spawn-rate",
-        f"{config.spawn_rate:g}",
+        *mode,
+        *users,
         "--host",
         config.service_url,
         # No --run-time: it takes whole seconds; the locustfile stops at run_time_s exactly.
@@ -89,9 +101,12 @@ def locust_env(config_path: Path, home: Path) -> dict[str, str]:
 
 
 class Supervisor:
-    def __init__(self, config: TrafficConfig, config_path: Path) -> None:
+    def __init__(
+        self, config: TrafficConfig, config_path: Path, *, web_port: int | None = None
+    ) -> None:
         self.config = config
         self.config_path = config_path
+        self.web_port = web_port
         self.stop_reason: str | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self.stop_sent = False
@@ -130,6 +145,8 @@ class Supervisor:
                 f"(events {cfg.events_path}, Locust log {cfg.log_path})",
                 flush=True,
             )
+            if self.web_port is not None:
+                print(f"traffic: Locust web UI on http://127.0.0.1:{self.web_port}/", flush=True)
             rc = self._run_locust(home, offset)
         finally:
             for sig, handler in previous.items():
@@ -141,7 +158,7 @@ class Supervisor:
         cfg = self.config
         with open(cfg.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                locust_argv(cfg),
+                locust_argv(cfg, self.web_port),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
