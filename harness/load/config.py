@@ -29,7 +29,9 @@ class Steps(Strict):
 
     @model_validator(mode="after")
     def _plan(self) -> Steps:
-        self.plan()  # max below start, too many steps: a ValueError naming the numbers
+        if self.max < self.start:
+            raise ValueError(f"max {self.max} is below start {self.start}: raise max")
+        self.plan()  # too many steps: a ValueError naming the numbers
         return self
 
     def plan(self, *, duration: float | None = None, max_diners: int | None = None) -> StepPlan:

@@ -113,11 +113,22 @@ class TrafficRun:
         if self.stop_reason is None:
             self.stop_reason = reason
             log.info("stopping traffic: %s", reason)
-        runner = self.environment.runner if self.environment is not None else None
-        if runner is None or self.started is None or self._quit_spawned:
+        env = self.environment
+        runner = env.runner if env is not None else None
+        if runner is None or self._quit_spawned:
             return  # test_start will see stop_reason
+        if self.started is None and getattr(env, "web_ui", None) is None:
+            return  # headless: test_start comes next and sees stop_reason
+        # (with the web UI nobody may ever press start: quit now)
         self._quit_spawned = True
-        gevent.spawn(runner.quit)
+        gevent.spawn(self._quit, runner, getattr(env, "web_ui", None))
+
+    @staticmethod
+    def _quit(runner: Any, web_ui: Any) -> None:
+        """Stop the diners; with the web UI, stop it too (Locust's main waits on the UI)."""
+        runner.quit()
+        if web_ui is not None:
+            web_ui.stop()
 
     def on_test_start(self, environment: Environment, **_: Any) -> None:
         if self.started is not None:
