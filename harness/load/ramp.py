@@ -271,5 +271,11 @@ class Ramp:
             result.detail = f"broke at step {step.index + 1} ({step.diners} diners): {step.broken}"
         else:
             result.status = "held"
-            result.detail = f"held every step up to {result.steps[-1].diners} diners"
+            done = len(result.steps)
+            result.detail = f"held every step up to {result.steps[-1].diners} diners" + (
+                f" ({done} of {self.plan.count} steps: the diners stopped early, see "
+                f"{stack.run_dir / 'traffic.log'})"
+                if done < self.plan.count
+                else ""
+            )
         self.progress(f"load {result.name}: {result.detail}")
