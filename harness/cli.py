@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "harness.report.cli",
     "harness.gameday.cli",
     "harness.demo",
+    "harness.load.cli",
 )
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from harness.durations import Duration
 from harness.errors import UsageError
+from harness.load.config import Load
 
 Step = Literal["order", "history", "menu"]
 DEFAULT_JOURNEY: dict[Step, int] = {"order": 8, "history": 1, "menu": 1}
@@ -133,6 +134,7 @@ class Scenario(Strict):
     report_field: str = "followLinkToEndChaos"
     cooldown: Duration = 60.0
     max_duration: Duration = 1800.0
+    load: Load = Field(default_factory=lambda: Load(), description="`harness load` settings")
 
     @model_validator(mode="after")
     def _pushes_need_our_evaluator(self) -> Scenario:

@@ -19,6 +19,7 @@ import httpx
 
 from harness.bench import targets as t
 from harness.bench import wrk
+from harness.bench.diners import load_measure
 from harness.bench.load import Sample
 from harness.bench.report import Row, missed, table
 from harness.errors import ExitCode, HarnessError
@@ -32,6 +33,10 @@ LEGEND = (
 SERVICE_LEGEND = (
     "Service: one process, SQLite file (WAL), --quiet-logs, the 2-worker factory behind."
 )
+LOAD_LEGEND = (
+    "harness load: the healthy capacity of a ramp of 32 then 64 Locust diners (steps of "
+    "--seconds, no think time), fresh servers each round; target: within 20 % of the service row."
+)
 # id, label, unit, target (median at least), (numerator, denominator) for a ratio row
 LAYOUT: list[tuple[str, str, str, float | None, tuple[str, str] | None]] = [
     ("sign", "raw RS256 signing (bench process)", "signs/s", None, None),
@@ -43,6 +48,14 @@ LAYOUT: list[tuple[str, str, str, float | None, tuple[str, str] | None]] = [
     ("service_aiohttp", "service orders, aiohttp (factory 2w)", "orders/s", 300, None),
     ("service_httpx", "service orders, httpx (factory 2w)", "orders/s", None, None),
     ("ratio_transport", "  aiohttp / httpx", "ratio", None, ("service_aiohttp", "service_httpx")),
+    ("load_healthy", "harness load, healthy (Locust diners)", "orders/s", None, None),
+    (
+        "ratio_load",
+        "  harness load / service aiohttp",
+        "ratio",
+        0.8,
+        ("load_healthy", "service_aiohttp"),
+    ),
 ]
 
 
@@ -68,6 +81,7 @@ def setup(
             for transport in TRANSPORTS:
                 service = t.start_service(group, work, logs, two, transport)
                 measures.append(t.service_orders(service, two, transport, args.diners))
+            measures.append(load_measure(work))
         except (HarnessError, OSError, httpx.HTTPError, KeyError) as exc:  # say it, go on
             skipped.append(f"SERVICE ROWS SKIPPED: the service did not run: {exc}")
             progress(skipped[-1])
@@ -172,6 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Factory rows loaded by {args.load_generator} (1 thread, 64 connections).")
     if "service_aiohttp" in samples:
         print(SERVICE_LEGEND)
+    if "load_healthy" in samples:
+        print(LOAD_LEGEND)
     for line in [*missed(rows), *skipped]:
         print(line)
     write_json(args.json, rows, args, skipped)

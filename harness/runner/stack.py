@@ -53,10 +53,13 @@ def start_servers(
     factory_host: str = "127.0.0.1",
     factory_port: int | None = None,
     vendor_key: str | None = None,
+    factory_workers: int = 1,
+    quiet_logs: bool = False,
 ) -> Stack:
     """Factory and service on free loopback ports, started and healthy (ServerError otherwise);
     with `external_service`, only the factory (on the port the team's factory.url names).
-    Chaos is armed through the control plane, so the factory's own chaos start is not used."""
+    Chaos is armed through the control plane, so the factory's own chaos start is not used.
+    `factory_workers` and `quiet_logs` (the service logs only its factory calls): load tests."""
     fport = factory_port or free_port()
     service_url = external_service or f"http://127.0.0.1:{free_port()}"
     stack = Stack(
@@ -83,16 +86,20 @@ def start_servers(
         str(run_dir / "factory-state"),
         "--seed",
         str(seed),
+        "--workers",
+        str(factory_workers),
     ]
     group.start(
         ManagedProcess.harness("factory", factory, f"{stack.factory_url}/api/docs", run_dir)
     )
     if external_service is None:
-        start_service(group, stack, report_field, time_scale)
+        start_service(group, stack, report_field, time_scale, quiet_logs)
     return stack
 
 
-def start_service(group: ProcessGroup, stack: Stack, report_field: str, scale: float) -> None:
+def start_service(
+    group: ProcessGroup, stack: Stack, report_field: str, scale: float, quiet_logs: bool = False
+) -> None:
     """The reference service, pointed at the stack's factory."""
     port = stack.service_url.rsplit(":", 1)[1]
     service = [
@@ -112,6 +119,7 @@ def start_service(group: ProcessGroup, stack: Stack, report_field: str, scale: f
         report_field,
         "--time-scale",
         str(scale),
+        *(["--quiet-logs"] if quiet_logs else []),
     ]
     group.start(ManagedProcess.harness("service", service, f"{stack.service_url}/", stack.run_dir))
 
@@ -199,6 +207,18 @@ class FactoryControl:
         """Rollback: always safe to call, also when the factory is already gone."""
         with contextlib.suppress(httpx.HTTPError):
             httpx.delete(f"{self.url}/chaos", headers=self.headers, timeout=5)
+
+    def add_fault(self, fault: dict[str, Any]) -> dict[str, Any]:
+        """`POST /admin/faults` (kind, name, probability, paths, settings); raises on refusal."""
+        answer = httpx.post(f"{self.url}/faults", json=fault, headers=self.headers, timeout=10)
+        answer.raise_for_status()
+        result: dict[str, Any] = answer.json()
+        return result
+
+    def clear_faults(self) -> None:
+        """Rollback of every extra fault: always safe to call, also when the factory is gone."""
+        with contextlib.suppress(httpx.HTTPError):
+            httpx.delete(f"{self.url}/faults", headers=self.headers, timeout=5)
 
     async def transitions(self, client: httpx.AsyncClient) -> list[dict[str, Any]]:
         answer = await client.get(f"{self.url}/transitions", headers=self.headers)

@@ -32,7 +32,15 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="only validate the config, then exit 0 or 2"
     )
     _add_cluster_options(parser)
+    parser.add_argument(
+        "--web-port",
+        type=int,
+        default=None,
+        help="serve Locust's own web UI on 127.0.0.1:PORT instead of running headless",
+    )
     args = parser.parse_args(argv)
+    if args.web_port is not None and not 0 < args.web_port < 65536:
+        parser.error(f"--web-port {args.web_port}: give a TCP port, 1-65535")
     if args.master and not args.master_bind_host:
         parser.error("--master needs --master-bind-host: the address the workers connect to")
     if args.worker and not args.master_host:
@@ -55,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         cluster = Cluster("master", args.expect_workers, args.master_bind_host, args.port)
     elif args.worker:
         cluster = Cluster("worker", 0, args.master_host, args.port)
-    return Supervisor(config, args.config, cluster).run()
+    return Supervisor(config, args.config, cluster, web_port=args.web_port).run()
 
 
 def _add_cluster_options(parser: argparse.ArgumentParser) -> None:

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from harness.errors import ConfigError
+from harness.traffic.steps import StepPlan
 
 CONFIG_ENV = "HARNESS_TRAFFIC_CONFIG"
 """The Locust process finds its config file's path in this environment variable."""
@@ -125,6 +126,11 @@ class TrafficConfig(BaseModel):
         description="Locust worker processes on this machine (1: one plain Locust process; "
         "N > 1: a master and N workers on 127.0.0.1, the order budget split among them)",
     )
+    steps: StepPlan | None = Field(
+        default=None,
+        description="ramp the diners by steps {start, step, max, step_s} instead of running "
+        "`diners` all along (a Locust load shape; `diners` must then be at least steps.max)",
+    )
 
     @field_validator("think_time_s")
     @classmethod
@@ -152,6 +158,14 @@ class TrafficConfig(BaseModel):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{url!r} is not an http(s) URL with a host")
         return url.rstrip("/") if parts.path in ("", "/") else url
+
+    @model_validator(mode="after")
+    def _steps_fit(self) -> TrafficConfig:
+        if self.steps is not None and self.steps.max > self.diners:
+            raise ValueError(f"steps.max {self.steps.max} is above diners {self.diners}")
+        if self.steps is not None and self.processes > 1:
+            raise ValueError("a steps ramp runs in one Locust process: set processes to 1")
+        return self
 
     @model_validator(mode="after")
     def _loopback_only(self) -> TrafficConfig:

@@ -34,7 +34,7 @@ from faker import Faker
 from gevent import GreenletExit
 from gevent.event import Event
 from gevent.lock import Semaphore
-from locust import FastHttpUser, between, events
+from locust import FastHttpUser, LoadTestShape, between, events
 from locust import log as locust_log
 from locust.contrib.fasthttp import FastHttpSession, LocustBadStatusCode
 from locust.env import Environment
@@ -46,6 +46,7 @@ from harness.traffic.events import OrderEvent
 from harness.traffic.ledger import Ledger, write_json_atomic
 from harness.traffic.outcomes import Verdict, classify, describe, short
 from harness.traffic.pizza import PizzaCheck, PizzaVerifier
+from harness.traffic.steps import StepPlan
 from harness.traffic.tally import ROLE_ENV, WorkerLedger, diner_number
 
 log = logging.getLogger("harness.traffic")
@@ -126,11 +127,25 @@ class TrafficRun:
             log.info("stopping traffic: %s", reason)
         if self.side is not None and not self.side.ends_run(reason):
             return  # a worker whose budget share is spent only stops ordering
-        runner = self.environment.runner if self.environment is not None else None
-        if runner is None or self.started is None or self._quit_spawned:
+        env = self.environment
+        runner = env.runner if env is not None else None
+        if runner is None or self._quit_spawned:
             return  # test_start will see stop_reason
+        if self.started is None and getattr(env, "web_ui", None) is None:
+            return  # headless: test_start comes next and sees stop_reason
+        # (with the web UI nobody may ever press start: quit now)
         self._quit_spawned = True
-        gevent.spawn(self.side.end_run if self.side is not None else runner.quit)
+        if self.side is not None:
+            gevent.spawn(self.side.end_run)
+        else:
+            gevent.spawn(self._quit, runner, getattr(env, "web_ui", None))
+
+    @staticmethod
+    def _quit(runner: Any, web_ui: Any) -> None:
+        """Stop the diners; with the web UI, stop it too (Locust's main waits on the UI)."""
+        runner.quit()
+        if web_ui is not None:
+            web_ui.stop()
 
     def on_test_start(self, environment: Environment, **_: Any) -> None:
         if self.started is not None:
@@ -507,3 +522,30 @@ def setup(config_path: Path) -> type[Diner]:
             "tasks": weights,
         },
     )
+
+
+def step_shape(run: TrafficRun) -> type[LoadTestShape] | None:
+    """The Locust load shape of the config's `steps` (None without steps): it wraps the pure
+    `StepPlan.tick` and writes a step mark `{"kind": "step", "index", "diners", "t"}` into the
+    events file each time the ramp moves on, so the reader knows what each order ran under."""
+    if run.config.steps is None:
+        return None
+    plan: StepPlan = run.config.steps
+
+    class StepRamp(LoadTestShape):
+        def __init__(self) -> None:
+            super().__init__()
+            self.marked = -1
+
+        def tick(self) -> tuple[int, float] | None:
+            t = self.get_run_time()
+            step = plan.at(t)
+            if step is not None and step.index != self.marked:
+                self.marked = step.index
+                assert isinstance(run.ledger, Ledger)  # steps need processes 1 (TrafficConfig)
+                run.ledger.note("step", index=step.index, diners=step.diners, t=time.time())
+            if run.stop_reason is not None:
+                return None  # stopped (run time, signal, budget): the ramp ends too
+            return plan.tick(t)
+
+    return StepRamp

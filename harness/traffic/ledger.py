@@ -78,6 +78,15 @@ class Ledger:
         self.reserved += 1
         self.record(event, seen_by_locust=seen_by_locust)
 
+    def note(self, kind: str, **fields: Any) -> None:
+        """Append a line of another `kind` (a ramp's step marks); readers of orders skip it."""
+        try:
+            self._file.write(json.dumps({"kind": kind, **fields}) + "\n")
+            self._file.flush()
+        except (OSError, ValueError) as exc:
+            if len(self.write_errors) < 10:
+                self.write_errors.append(f"{type(exc).__name__}: {exc}")
+
     def close(self) -> None:
         try:
             self._file.close()

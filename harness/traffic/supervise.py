@@ -52,20 +52,32 @@ WORKER_EXIT_S = 10.0
 """How long local workers may take to exit once their master has."""
 
 
-def locust_argv(config: TrafficConfig) -> list[str]:
-    """Locust's command line: every setting explicit; reports named as pitfall 11 says."""
+def locust_argv(config: TrafficConfig, web_port: int | None = None) -> list[str]:
+    """Locust's command line: every setting explicit; reports named as pitfall 11 says.
+
+    With `steps` the load shape sets the users (no --users: Locust would ignore it and warn).
+    With `web_port` Locust serves its own web UI on 127.0.0.1:PORT instead of running headless;
+    the people at the UI start and stop the diners.
+    """
     prefix = str(config.locust_prefix)
+    mode = (
+        ["--headless"]
+        if web_port is None
+        else ["--web-host", "127.0.0.1", "--web-port", str(web_port)]
+    )
+    users = (
+        ["--users", str(config.diners), "--spawn-rate", f"{config.spawn_rate:g}"]
+        if config.steps is None
+        else []
+    )
     return [
         sys.executable,
         "-m",
         "locust",
         "-f",
         str(LOCUSTFILE),
-        "--headless",
-        "--users",
-        str(config.diners),
-        "--spawn-rate",
-        f"{config.spawn_rate:g}",
+        *mode,
+        *users,
         "--host",
         config.service_url,
         # No --run-time: it takes whole seconds; the locustfile stops at run_time_s exactly.
@@ -99,11 +111,17 @@ def locust_env(config_path: Path, home: Path) -> dict[str, str]:
 
 class Supervisor:
     def __init__(
-        self, config: TrafficConfig, config_path: Path, cluster: Cluster | None = None
+        self,
+        config: TrafficConfig,
+        config_path: Path,
+        cluster: Cluster | None = None,
+        *,
+        web_port: int | None = None,
     ) -> None:
         self.config = config
         self.config_path = config_path
         self.cluster = cluster or Cluster.local(config)
+        self.web_port = web_port
         self.stop_reason: str | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self.workers: list[subprocess.Popen[bytes]] = []
@@ -146,6 +164,8 @@ class Supervisor:
                 f"{self.cluster.describe()} (events {cfg.events_path}, Locust log {cfg.log_path})",
                 flush=True,
             )
+            if self.web_port is not None:
+                print(f"traffic: Locust web UI on http://127.0.0.1:{self.web_port}/", flush=True)
             rc = self._run_locust(home, offset)
         finally:
             self._reap_workers()
@@ -156,7 +176,8 @@ class Supervisor:
 
     def _run_locust(self, home: Path, offset: int) -> int:
         cfg = self.config
-        self.proc = self._spawn(locust_argv(cfg) + self.cluster.master_args(), home, cfg.log_path)
+        argv = locust_argv(cfg, self.web_port) + self.cluster.master_args()
+        self.proc = self._spawn(argv, home, cfg.log_path)
         for number in range(1, self.cluster.workers + 1 if self.cluster.role == "local" else 1):
             worker_argv = self.cluster.worker_argv(LOCUSTFILE)
             log_path = worker_log_path(cfg, number)

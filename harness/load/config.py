@@ -1,0 +1,133 @@
+"""The `load:` section of a scenario file: the step ramp, the expectations and the degradations
+`harness load` measures. Every field has a default, so a scenario without the section works."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from harness.durations import Duration
+from harness.errors import ConfigError
+from harness.traffic.steps import StepPlan
+
+HEALTHY = "healthy"
+"""The configuration without any fault; always measured first."""
+NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Steps(Strict):
+    start: int = Field(16, ge=1, le=2000, description="diners of the first step")
+    step: int = Field(16, ge=1, le=2000, description="diners added at each step")
+    max: int = Field(256, ge=1, le=2000, description="diners of the last step")
+    duration: Duration = Field(10.0, gt=0, le=600, description="how long each step lasts")
+
+    @model_validator(mode="after")
+    def _plan(self) -> Steps:
+        if self.max < self.start:
+            raise ValueError(f"max {self.max} is below start {self.start}: raise max")
+        self.plan()  # too many steps: a ValueError naming the numbers
+        return self
+
+    def plan(self, *, duration: float | None = None, max_diners: int | None = None) -> StepPlan:
+        """The ramp, with the command line's `--step-time` / `--max-diners` when given."""
+        top = self.max if max_diners is None else max_diners
+        return StepPlan(
+            start=min(self.start, top),
+            step=self.step,
+            max=top,
+            step_s=self.duration if duration is None else duration,
+        )
+
+
+class LoadExpect(Strict):
+    p95_latency: Duration = Field(1.0, gt=0, description="a step breaks when its p95 is above")
+    max_error_ratio: float = Field(
+        0.01, ge=0, le=1, description="a step breaks when more of its orders fail"
+    )
+    min_capacity: float | None = Field(
+        None, gt=0, description="orders/s the healthy factory must hold (exit 1 otherwise)"
+    )
+
+
+class Degradation(Strict):
+    """One factory fault, as `POST /admin/faults` takes it (without its name)."""
+
+    kind: str
+    probability: float = Field(1.0, ge=0, le=1)
+    paths: list[str] = Field(default_factory=lambda: ["/api/order"])
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_fault(self) -> Degradation:
+        from harness.factory.faults import build_fault  # the factory's own check of a fault
+
+        try:
+            build_fault(self.kind, self.settings)
+        except ConfigError as exc:  # not a ValueError: say it as one, naming the field
+            raise ValueError(f"{exc.message}" + (f" ({exc.fix})" if exc.fix else "")) from None
+        return self
+
+    def fault(self, name: str) -> dict[str, Any]:
+        return {"name": name, **self.model_dump()}
+
+    def describe(self) -> str:
+        settings = ", ".join(f"{k} {v}" for k, v in self.settings.items())
+        chance = f" p={self.probability:g}" if self.probability < 1 else ""
+        return f"{self.kind}{chance}" + (f" ({settings})" if settings else "")
+
+
+def default_degradations() -> dict[str, Degradation]:
+    return {
+        "latency": Degradation(kind="latency", settings={"fixed_ms": 250, "jitter_ms": 100}),
+        "partial_failure": Degradation(kind="error", probability=0.2, settings={"status": 503}),
+        "throttle": Degradation(kind="ratelimit", probability=0.5, settings={"retry_after_s": 1}),
+    }
+
+
+class Load(Strict):
+    """`harness load`: ramp diners by steps until an expectation breaks, healthy and degraded."""
+
+    steps: Steps = Field(default_factory=lambda: Steps())
+    think_time: tuple[Duration, Duration] = Field(
+        (0.0, 0.0), description="a diner's pause between orders; 0 measures capacity"
+    )
+    order_timeout: Duration = Field(10.0, gt=0, le=300)
+    pizzas: tuple[int, int] = Field((1, 1), description="[min, max] pizzas per order")
+    factory_workers: int = Field(2, ge=1, le=16)
+    expect: LoadExpect = Field(default_factory=lambda: LoadExpect())
+    degradations: dict[str, Degradation] = Field(default_factory=default_degradations)
+
+    @field_validator("think_time")
+    @classmethod
+    def _think(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if value[1] < value[0]:
+            raise ValueError("think_time is [min, max]: max is below min")
+        return value
+
+    @field_validator("pizzas")
+    @classmethod
+    def _pizzas(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if not 1 <= value[0] <= value[1] <= 20:
+            raise ValueError("pizzas is [min, max] with 1 <= min <= max <= 20")
+        return value
+
+    @field_validator("degradations")
+    @classmethod
+    def _names(cls, value: dict[str, Degradation]) -> dict[str, Degradation]:
+        for name in value:
+            if name == HEALTHY or not NAME.fullmatch(name):
+                raise ValueError(
+                    f"{name!r} cannot name a degradation: use lower-case letters, digits, "
+                    f"_ and - (and not {HEALTHY!r})"
+                )
+        return value
+
+    def configurations(self) -> dict[str, Degradation | None]:
+        """What `harness load` measures, in order: healthy, then each degradation."""
+        return {HEALTHY: None, **self.degradations}
