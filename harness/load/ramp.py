@@ -17,7 +17,7 @@ from harness.load.config import Degradation, Load
 from harness.load.measure import EventsReader, StepResult, measure_steps, ms
 from harness.procs import ManagedProcess, ProcessGroup
 from harness.runner import signals_held
-from harness.runner.stack import FactoryControl, Stack, start_servers
+from harness.runner.stack import FactoryControl, Stack, start_servers, traffic_process
 from harness.traffic.config import TrafficConfig
 from harness.traffic.steps import StepPlan
 
@@ -187,16 +187,8 @@ class Ramp:
             run_time_s=self.plan.duration_s + 5,
             seed=self.seed,
         )
-        path = config.write(stack.run_dir / "traffic.json")
         self.grace_s = 2 * config.shutdown_grace_s + 5
-        process = ManagedProcess(
-            "traffic",
-            [sys.executable, "-m", "harness.traffic", str(path)],
-            f"{stack.service_url}/",
-            stack.run_dir / "traffic.log",
-        )
-        group.start(process)
-        return process
+        return group.start(traffic_process(stack, config))
 
     def _watch(self, traffic: ManagedProcess, stack: Stack) -> float | None:
         """Judge each step as it ends; return when the ramp broke (the wall time it was seen) or

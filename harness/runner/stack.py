@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -17,6 +17,9 @@ from harness.factory.config import new_vendor_key
 from harness.netutil import free_port
 from harness.procs import ManagedProcess, ProcessGroup
 from harness.scenario import Scenario
+
+if TYPE_CHECKING:
+    from harness.traffic.config import TrafficConfig
 
 
 @dataclass
@@ -148,16 +151,19 @@ def start_traffic(group: ProcessGroup, stack: Stack, scenario: Scenario) -> Mana
     from harness.traffic.config import TrafficConfig
 
     config = TrafficConfig(**traffic_settings(stack, scenario))
-    path = config.write(stack.run_dir / "traffic.json")
     stack.traffic_grace_s = config.shutdown_grace_s
-    process = ManagedProcess(
+    return group.start(traffic_process(stack, config))
+
+
+def traffic_process(stack: Stack, config: TrafficConfig) -> ManagedProcess:
+    """`python -m harness.traffic` on `config` (written into the run folder), not yet started."""
+    path = config.write(stack.run_dir / "traffic.json")
+    return ManagedProcess(
         "traffic",
         [sys.executable, "-m", "harness.traffic", str(path)],
         f"{stack.service_url}/",
         stack.run_dir / "traffic.log",
     )
-    group.start(process)
-    return process
 
 
 def traffic_settings(stack: Stack, scenario: Scenario) -> dict[str, Any]:

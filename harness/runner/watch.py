@@ -12,6 +12,7 @@ import httpx
 
 from harness.alerting.engine import AlertEngine, AlertTransition
 from harness.alerting.notify import Notification, Notifier
+from harness.alerting.rules import AlertRule as Rule
 from harness.alerting.rules import load_rules
 from harness.alerting.tsdb import TSDB, ExpositionError
 from harness.procs import ProcessGroup
@@ -106,15 +107,7 @@ class Watch:
         )
 
     def rule_events(self) -> list[AlertRule]:
-        return [
-            AlertRule(
-                alertname=r.name,
-                expr=r.expr_text,
-                for_s=r.for_s,
-                keep_firing_for_s=r.keep_firing_for_s,
-            )
-            for r in self.rules
-        ]
+        return rule_events(self.rules)
 
     def summary(self) -> str:
         states = {a.state for a in self.engine.alerts()}
@@ -130,3 +123,16 @@ def alert_event(tr: AlertTransition) -> Alert:
         "value": tr.value,
     }
     return Alert.model_validate(fields)
+
+
+def rule_events(rules: list[Rule]) -> list[AlertRule]:
+    """The rules as the timeline records them (the post-mortem quotes them)."""
+    return [
+        AlertRule(
+            alertname=r.name,
+            expr=r.expr_text,
+            for_s=r.for_s,
+            keep_firing_for_s=r.keep_firing_for_s,
+        )
+        for r in rules
+    ]

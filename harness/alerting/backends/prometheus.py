@@ -31,6 +31,7 @@ from harness.alerting.rules import load_rules
 from harness.errors import ServerError
 from harness.netutil import free_port
 from harness.procs import ManagedProcess, ProcessGroup
+from harness.runner.watch import rule_events
 from harness.scenario import Scenario
 from harness.timeline import Alert, AlertRule, Event, Notified, Timeline
 
@@ -227,15 +228,7 @@ class PrometheusWatch:
         return out
 
     def rule_events(self) -> list[AlertRule]:
-        return [
-            AlertRule(
-                alertname=r.name,
-                expr=r.expr_text,
-                for_s=r.for_s,
-                keep_firing_for_s=r.keep_firing_for_s,
-            )
-            for r in self.rules
-        ]
+        return rule_events(list(self.rules))
 
     def summary(self) -> str:
         states = {state for _, state, _ in self.in_api.values()}
