@@ -248,7 +248,8 @@ def test_a_diner_who_gives_up_counts_a_timeout(stack: Stack) -> None:
     run.check_accounting()
     assert set(run.outcomes) == {"timed_out"}, run.outcomes
     assert all(event.status is None for event in run.events)
-    assert all(0.15 <= event.end - event.start < 1.0 for event in run.events)
+    # at least the timeout; the upper bound only says it gave up (a busy machine stalls it)
+    assert all(0.15 <= event.end - event.start < 5.0 for event in run.events)
     print("timeout:", run.summary["attempts"], dict(run.outcomes))
 
 
