@@ -35,11 +35,18 @@ class Run:
     chaos_st: float | None  # the factory's first affected order
 
 
-def run(scenario: Path, backend: str, report_dir: Path, timeout_s: float = 300) -> Run:
+def run(
+    scenario: Path,
+    backend: str,
+    report_dir: Path,
+    timeout_s: float = 300,
+    time_scale: float | None = None,
+) -> Run:
     """`harness run SCENARIO --alerting BACKEND` in a fresh folder under `report_dir`."""
     out = Path(tempfile.mkdtemp(prefix=f"{scenario.stem}-{backend}-", dir=report_dir))
     argv = [sys.executable, "-m", "harness", "run", str(scenario.resolve())]
     argv += ["--alerting", backend, "--report-dir", str(out)]
+    argv += [] if time_scale is None else ["--time-scale", str(time_scale)]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s)
     run_dirs = [p for p in out.iterdir() if p.is_dir()]
     if len(run_dirs) != 1:
@@ -90,12 +97,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("scenarios", nargs="*", type=Path)
     parser.add_argument("--report-dir", type=Path, default=Path("reports"))
+    parser.add_argument("--time-scale", type=float, default=None, help="override the files'")
     args = parser.parse_args(argv)
     scenarios = args.scenarios or [Path("scenarios") / f"{n}.yaml" for n in DEFAULT]
     args.report_dir.mkdir(parents=True, exist_ok=True)
     rows, ok = [], True
     for scenario in scenarios:
-        builtin, prom = (run(scenario, backend, args.report_dir) for backend in BACKENDS)
+        builtin, prom = (
+            run(scenario, backend, args.report_dir, time_scale=args.time_scale)
+            for backend in BACKENDS
+        )
         print(f"{scenario.stem}: {_cell(builtin)} | {_cell(prom)}", file=sys.stderr, flush=True)
         rows.append((scenario, builtin, prom))
         ok &= builtin.exit_code == prom.exit_code == 0

@@ -26,6 +26,7 @@ import httpx
 
 from harness.alerting.backends.amwebhook import PayloadError, epoch, parse_payload
 from harness.alerting.backends.promconfig import EngineConfig
+from harness.alerting.backends.readiness import wait_ready, wait_warm
 from harness.alerting.backends.receiver import Receiver
 from harness.alerting.rules import load_rules
 from harness.errors import ServerError
@@ -51,24 +52,6 @@ def find_binary(*names: str) -> str:
             return path
     raise ServerError(
         f"the Prometheus backend needs the `{names[0]}` binary, not found on PATH", fix=INSTALL
-    )
-
-
-def wait_ready(url: str, process: ManagedProcess, timeout_s: float = 30.0) -> None:
-    """Until `url` (an engine's /-/ready) answers 200: 503 means it is still starting."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not process.alive():
-            break
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise ServerError(
-        f"{process.name} did not become ready at {url}",
-        fix=f"see {process.log_path}:\n{process.log_tail(8)}",
     )
 
 
@@ -142,6 +125,7 @@ class PrometheusWatch:
         group.start(prom)
         wait_ready(prom.health_url, prom)
         watch.prometheus_url = f"http://127.0.0.1:{pport}"
+        wait_warm(watch.prometheus_url, prom)  # before the diners: the baseline counts
         print(f"alerting: Prometheus {watch.prometheus_url}, Alertmanager :{aport}", flush=True)
         for warning in watch.config.warnings:
             print(f"alerting: WARNING {warning}", file=sys.stderr, flush=True)
