@@ -1,9 +1,8 @@
 """Alertmanager webhook payloads (version 4) -> the alerts and the notification they carry.
 
-The one place that reads Alertmanager's JSON for the Prometheus backend. A full set of webhook
-receivers (Alertmanager v4, Grafana, OnCall, PagerDuty) is being built in harness/receivers/;
-when it lands, `parse_payload` is the function to swap for its Alertmanager parser.
-Tolerant of extra and missing keys (`notification_reason` only exists from Alertmanager 0.32).
+The Prometheus backend's view of Alertmanager's JSON, read through the receivers' model
+(harness/receivers/alertmanager.py), with the engine's own timestamps kept as they come.
+Tolerant of extra keys (`notification_reason` only exists from Alertmanager 0.32).
 """
 
 from __future__ import annotations
@@ -11,6 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from harness.receivers.alertmanager import AlertmanagerMessage
+from harness.receivers.registry import PayloadError as ReceiverPayloadError
+from harness.receivers.registry import validate
 
 ZERO_TIME = "0001-01-01T00:00:00Z"  # Alertmanager's "no end yet"
 
@@ -51,27 +54,21 @@ def epoch(text: object) -> float | None:
 
 
 def parse_payload(payload: Any) -> WebhookPayload:
-    """Raises PayloadError for anything but a version-4 payload with well-formed alerts."""
-    if not isinstance(payload, dict) or str(payload.get("version")) != "4":
-        raise PayloadError("expected an Alertmanager webhook payload with version 4")
+    """Raises PayloadError for anything but a version-4 payload with well-formed alerts; the
+    payload is read by the receivers' Alertmanager model (one reading of this JSON)."""
+    try:
+        message = validate(AlertmanagerMessage, payload)
+    except ReceiverPayloadError as exc:
+        raise PayloadError(exc.reason) from None
     alerts = []
-    for raw in payload.get("alerts") or []:
-        if not isinstance(raw, dict) or raw.get("status") not in ("firing", "resolved"):
-            raise PayloadError(f"an alert without a firing/resolved status: {raw!r}")
-        starts = epoch(raw.get("startsAt"))
-        if starts is None:
-            raise PayloadError(f"an alert without startsAt: {raw!r}")
-        labels = {str(k): str(v) for k, v in (raw.get("labels") or {}).items()}
-        ends = epoch(raw.get("endsAt")) if raw["status"] == "resolved" else None
-        alerts.append(
-            WebhookAlert(labels, raw["status"], starts, ends, str(raw.get("fingerprint")))
-        )
-    status = payload.get("status")
-    if status not in ("firing", "resolved"):
-        raise PayloadError(f"the payload's status is {status!r}, not firing or resolved")
+    for a in message.alerts:
+        if a.startsAt is None:
+            raise PayloadError(f"an alert without startsAt: {a.labels}")
+        ends = a.endsAt if a.status == "resolved" else None
+        alerts.append(WebhookAlert(dict(a.labels), a.status, a.startsAt, ends, a.fingerprint))
     return WebhookPayload(
-        group_key=str(payload.get("groupKey", "")),
-        status=status,
+        group_key=message.groupKey,
+        status=message.status,
         alerts=tuple(alerts),
-        reason=str(payload.get("notification_reason") or ""),
+        reason=str(getattr(message, "notification_reason", "") or ""),
     )
