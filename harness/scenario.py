@@ -137,6 +137,17 @@ class Scenario(Strict):
     load: Load = Field(default_factory=lambda: Load(), description="`harness load` settings")
 
     @model_validator(mode="after")
+    def _pushes_need_a_known_port(self) -> Scenario:
+        if self.service.telemetry_port is None and (
+            self.service.metrics == "push" or self.alerting.backend == "external"
+        ):
+            raise ValueError(
+                "service.telemetry_port is required with metrics push or alerting.backend "
+                "external: it is the port your service and alerting send to (--telemetry-port)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _pushes_need_our_evaluator(self) -> Scenario:
         if self.service.metrics == "push" and self.alerting.backend == "prometheus":
             raise ValueError(

@@ -53,11 +53,11 @@ def team(tmp_path: Path, ports: dict[str, int]) -> Iterator[TeamService]:
 
 
 def run_against(
-    team: TeamService, ports: dict[str, int], tmp: Path, key: str
+    team: TeamService, ports: dict[str, int], tmp: Path, key: str, metrics: str = "push"
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
     argv = [sys.executable, "-m", "harness", "run", str(SEED), "--report-dir", "reports"]
     argv += ["--service-url", team.url, "--factory-port", str(ports["factory"])]
-    argv += ["--vendor-key", key, "--metrics", "push"]
+    argv += ["--vendor-key", key, "--metrics", metrics]
     argv += ["--telemetry-port", str(ports["telemetry"])]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=240, cwd=tmp)
     (run_dir,) = (tmp / "reports").iterdir()
@@ -81,7 +81,10 @@ def test_the_seed_incident_runs_against_a_service_known_by_url_only(
     assert firing and firing[0].alertname == "PizzaCreationFailures"  # on pushed OTLP metrics
     (report,) = [e for e in kinds(run_dir, "report_called") if e.outcome == "resolved"]
     assert report.who == "auto-reporter"
-    assert any(e.type == "factory" and e.status == 500 for e in kinds(run_dir, "log_line"))
+    lines = kinds(run_dir, "log_line")
+    assert any(e.type == "factory" and e.status == 500 for e in lines)
+    (ended,) = kinds(run_dir, "run_ended")
+    assert all(0 < e.st <= ended.st for e in lines)  # pushed lines on the run's own clock
     (accounting,) = kinds(run_dir, "accounting")
     assert accounting.consistent and accounting.service_orders is not None
     answered = sum(1 for e in kinds(run_dir, "order") if e.status is not None)
@@ -98,6 +101,22 @@ def test_a_service_on_another_vendor_key_is_stopped_by_the_canary(
     assert not kinds(run_dir, "order")  # no diner was started
     left = subprocess.run(["pgrep", "-f", str(run_dir)], capture_output=True, text=True)
     assert left.stdout == ""
+
+
+def test_a_service_that_already_counted_orders_keeps_the_accounting_exact(
+    team: TeamService, ports: dict[str, int], tmp_path: Path
+) -> None:
+    """A team's service keeps its counters between runs: the run counts from where it found
+    them (scraped before the canary)."""
+    (tmp_path / "earlier").mkdir()
+    earlier, _ = run_against(team, ports, tmp_path / "earlier", team.key, metrics="scrape")
+    assert earlier.returncode == 0, earlier.stdout + earlier.stderr
+    done, run_dir = run_against(team, ports, tmp_path, team.key, metrics="scrape")
+    assert done.returncode == 0, done.stdout + done.stderr
+    (accounting,) = kinds(run_dir, "accounting")
+    assert accounting.consistent, accounting.detail
+    assert accounting.service_orders is not None
+    assert accounting.service_orders <= accounting.attempts + 2  # this run's orders only
 
 
 def grafana_payload(status: str, at: str) -> dict[str, Any]:

@@ -126,3 +126,25 @@ def test_duration_errors_and_formatting() -> None:
         with pytest.raises(ValueError):
             parse_duration(bad)
     assert [format_duration(s) for s in (0.25, 18, 90, 3600)] == ["250ms", "18s", "1m30s", "60m"]
+
+
+def test_pushes_and_external_alerting_need_a_known_port(tmp_path: Path) -> None:
+    seed = Path("scenarios/seed-incident.yaml")
+    push = {"service": {"url": "http://127.0.0.1:3000", "metrics": "push"}}
+    with pytest.raises(ScenarioError, match=r"service\.telemetry_port is required"):
+        load_scenario(seed, overrides=push)
+    external = {"alerting__backend": "external", "alerting__rules": []}
+    with pytest.raises(ScenarioError, match="--telemetry-port"):
+        load_scenario(seed, overrides=external)
+    scenario = load_scenario(seed, overrides={**external, "service__telemetry_port": 9464})
+    assert scenario.alerting.backend == "external" and not scenario.alerting.rules
+
+
+def test_alerting_external_from_the_command_line_drops_the_files_rules() -> None:
+    from harness.cli import build_parser
+    from harness.runner.cli import run_overrides
+
+    args = build_parser().parse_args(["run", "x.yaml", "--alerting", "external"])
+    assert run_overrides(args) == {"alerting__backend": "external", "alerting__rules": []}
+    args = build_parser().parse_args(["run", "x.yaml", "--processes", "2"])
+    assert run_overrides(args) == {"traffic__processes": 2}

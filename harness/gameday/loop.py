@@ -18,8 +18,9 @@ from harness.pager import NothingToAcknowledge
 from harness.procs import ProcessGroup
 from harness.runner.loop import RunAborted, RunLoop
 from harness.runner.stack import Stack
+from harness.runner.watch import active_alerts
 from harness.scenario import Scenario
-from harness.timeline import Action, Alert, Timeline
+from harness.timeline import Action, Timeline
 
 
 class GameDayLoop(RunLoop):
@@ -105,7 +106,7 @@ class GameDayLoop(RunLoop):
         orders = self.board.orders
         orders.feed(self.timeline.events)
         ok_per_s, failed_per_s, share = orders.rates(st)
-        alerts = active_alerts(self.timeline.events)
+        alerts = sorted(active_alerts(self.timeline.events))
         return View(
             scenario=self.scenario.name,
             time_scale=self.scenario.time_scale,
@@ -146,12 +147,3 @@ class GameDayLoop(RunLoop):
             f"harness resolve REPORT_URL --who NAME{where}",
             f"harness abort --who NAME{where}",
         ]
-
-
-def active_alerts(events: list[Any]) -> list[str]:
-    """Names of the alerts pending or firing now, from the timeline (whichever backend)."""
-    latest: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
-    for event in events:
-        if isinstance(event, Alert):
-            latest[(event.alertname, tuple(sorted(event.labels.items())))] = event.state_to
-    return sorted({name for (name, _), state in latest.items() if state in ("pending", "firing")})

@@ -26,7 +26,7 @@ from typing import Any
 from harness.errors import ExitCode, HarnessError
 from harness.procs import ProcessGroup
 from harness.results import render, write_outputs
-from harness.runner.finish import rollback
+from harness.runner.finish import rollback, service_order_count
 from harness.runner.loop import RunAborted, RunLoop
 from harness.runner.preflight import canary_order
 from harness.runner.stack import FactoryControl, Stack, start_scenario_servers, start_traffic
@@ -119,6 +119,7 @@ def execute(
             timeline.add(ServerStarted(name=name, url=url))
         loop = make_loop(scenario, stack, timeline, group)
         if scenario.service.url is not None:  # a team's service: is it wired to our factory?
+            loop.orders_before = orders_before(scenario, stack)
             canary_order(stack.service_url, stack.factory_url, stack.vendor_key)
             loop.probes += 1  # the canary is an order the service counted, not a diner's
         for rule in loop.watch.rule_events():
@@ -130,7 +131,8 @@ def execute(
         start_st = chaos_start_st(scenario)
         FactoryControl(stack).arm(scenario.chaos.type, time.time() + start_st / scenario.time_scale)
         timeline.add(ChaosArmed(type=scenario.chaos.type, starts_at_st=round(start_st, 3)))
-        asyncio.run(loop.run(token))
+        with sigterm_kept():
+            asyncio.run(loop.run(token))
     except (KeyboardInterrupt, asyncio.CancelledError):
         status, reason = "interrupted", "interrupted by a signal; chaos cleared, servers stopped"
     except RunAborted as exc:
@@ -150,6 +152,27 @@ def execute(
             finally:
                 group.stop()
     return RunResult(run_dir, finish(timeline, scenario, run_dir, status, reason))
+
+
+def orders_before(scenario: Scenario, stack: Stack) -> int | None:
+    """What a team's service has counted already (a running service keeps its counters); None
+    when it pushes its metrics: its first push comes after the diners start."""
+    if scenario.service.metrics == "push":
+        return None
+    return service_order_count(stack) or 0  # no series yet: no order yet
+
+
+@contextlib.contextmanager
+def sigterm_kept() -> Iterator[None]:
+    """asyncio.run removes the loop's SIGTERM handler by resetting SIGTERM to its default
+    (death, no rollback): put back the handler that was there (the CLI's, pytest's)."""
+    main = threading.current_thread() is threading.main_thread()
+    saved = signal.getsignal(signal.SIGTERM) if main else None
+    try:
+        yield
+    finally:
+        if saved is not None:
+            signal.signal(signal.SIGTERM, saved)
 
 
 @contextlib.contextmanager

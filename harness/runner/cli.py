@@ -29,7 +29,8 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
         choices=["builtin", "prometheus", "external"],
         default=None,
         help="alerting backend: the built-in evaluator, a real Prometheus + Alertmanager, "
-        "or your own (webhooks to the inbox); overrides the file's alerting.backend",
+        "or your own (webhooks to the inbox; the file's rules are then dropped); overrides "
+        "the file's alerting.backend",
     )
     run.add_argument(
         "--report-dir",
@@ -57,7 +58,7 @@ SERVICE_FLAGS = {
     "service_url": ("--service-url", "URL", "drive your running service (service.url)"),
     "factory_port": ("--factory-port", "PORT", "our factory's port: your factory.url's"),
     "vendor_key": ("--vendor-key", "KEY", "the factory.apiKey your service already has"),
-    "metrics": ("--metrics", "scrape|push", "GET URL/metrics, or your service pushes them"),
+    "metrics": ("--metrics", "{scrape,push}", "GET URL/metrics, or your service pushes them"),
     "telemetry_port": ("--telemetry-port", "PORT", "where your service pushes OTLP/Loki"),
 }
 
@@ -65,7 +66,8 @@ SERVICE_FLAGS = {
 def add_service_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("your own service (overrides the scenario's service:)")
     for dest, (flag, metavar, text) in SERVICE_FLAGS.items():
-        group.add_argument(flag, dest=dest, metavar=metavar, default=None, help=text)
+        choices = ["scrape", "push"] if dest == "metrics" else None
+        group.add_argument(flag, dest=dest, metavar=metavar, help=text, choices=choices)
 
 
 def service_overrides(args: argparse.Namespace) -> dict[str, str]:
@@ -92,6 +94,8 @@ def _run(args: argparse.Namespace) -> int:
 def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """--processes and --alerting, as scenario fields."""
     given = {"traffic__processes": args.processes, "alerting__backend": args.alerting}
+    if args.alerting == "external":  # your alerting evaluates: the file's rules are not ours
+        given["alerting__rules"] = []
     return {field: value for field, value in given.items() if value is not None}
 
 

@@ -33,7 +33,9 @@ def rollback(group: ProcessGroup, stack: Stack, timeline: Timeline, loop: RunLoo
         service_orders = service_order_count(stack)
     if loop is not None:
         asyncio.run(_last_transitions(loop))
-        timeline.add(account(stack, timeline, service_orders, loop.probes))
+        if service_orders is not None and loop.orders_before is not None:
+            service_orders -= loop.orders_before  # a team's service counted orders before us
+        timeline.add(account(stack, timeline, service_orders, loop.probes, loop.orders_before))
 
 
 async def _last_transitions(loop: RunLoop) -> None:
@@ -49,7 +51,7 @@ def service_order_count(stack: Stack) -> int | None:
         families = list(text_string_to_metric_families(answer.text))
     except (httpx.HTTPError, ValueError):
         return None  # no counter to compare with: said so in the accounting event
-    total = 0.0
+    total, matched = 0.0, False
     for family in families:
         for sample in family.samples:
             labels = sample.labels
@@ -59,13 +61,19 @@ def service_order_count(stack: Stack) -> int | None:
                 and labels.get("route") == "/api/order"
             ):
                 total += sample.value
-    return int(total)
+                matched = True
+    return int(total) if matched else None  # no http_requests_total{method, route}: no counter
 
 
 def account(
-    stack: Stack, timeline: Timeline, service_orders: int | None, probes: int
+    stack: Stack,
+    timeline: Timeline,
+    service_orders: int | None,
+    probes: int,
+    orders_before: int | None = 0,
 ) -> Accounting:
-    """attempts = sum of outcomes = order events, and the service saw every answered one."""
+    """attempts = sum of outcomes = order events, and the service saw every answered one (and,
+    when we know what it had counted before the run, no more than were attempted)."""
     orders = [e for e in timeline.events if isinstance(e, Order)]
     try:
         summary = json.loads(stack.traffic_summary.read_text())
@@ -85,7 +93,8 @@ def account(
             f"traffic counted {attempts} attempts, {sum(outcomes.values())} outcomes, "
             f"the timeline has {len(orders)} orders"
         )
-    if service_orders is not None and not answered <= service_orders - probes <= attempts:
+    most = attempts if orders_before is not None else float("inf")  # unknown start: >= only
+    if service_orders is not None and not answered <= service_orders - probes <= most:
         problems.append(
             f"the service answered {service_orders - probes} diner orders, "
             f"the diners got {answered} answers of {attempts} attempts"

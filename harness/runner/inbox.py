@@ -13,6 +13,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from harness.alerting.tsdb import TSDB, Matcher
+from harness.errors import ServerError
 from harness.ingest import LogLine as PushedLine
 from harness.ingest import LogStore, ingest_routes, report_urls
 from harness.receivers import TimelineSink, receiver_routes
@@ -24,6 +25,9 @@ ORDER_REQUESTS = [
     Matcher.make("method", "=", "POST"),
     Matcher.make("route", "=", "/api/order"),
 ]
+
+
+INBOX = "run's inbox for pushes and webhooks (--telemetry-port, service.telemetry_port)"
 
 
 class Inbox:
@@ -38,7 +42,7 @@ class Inbox:
         routes = ingest_routes(tsdb, self.logs, scenario_time, sink.rejected)
         self.app = Starlette(routes=[*routes, *receiver_routes(sink)])
         self.host, self.port, self.tsdb, self.timeline = host, port, tsdb, timeline
-        self.server = LoopServer(self.app, "telemetry and webhook inbox", host, port)
+        self.server = LoopServer(self.app, INBOX, host, port)
         self.url = ""
 
     async def start(self) -> str:
@@ -49,9 +53,14 @@ class Inbox:
     async def pushed_orders(self, timeout_s: float = 10.0) -> int | None:
         """`POST /api/order` requests the service counted, from its next push (the run loop has
         ended, so the inbox listens again until the push arrives); None if none comes."""
-        self.server = LoopServer(self.app, "telemetry and webhook inbox", self.host, self.port)
+        if not self.url:
+            return None  # the run ended before the inbox ever listened: nobody pushed to it
+        self.server = LoopServer(self.app, INBOX, self.host, self.port)
         since = self.timeline.st(time.time())
-        await self.server.start()
+        try:
+            await self.server.start()
+        except ServerError:
+            return None  # the port was taken meanwhile: the accounting says "no counter"
         try:
             deadline = time.monotonic() + timeout_s
             while time.monotonic() < deadline:
@@ -74,8 +83,12 @@ class Inbox:
     def take_logs(self) -> tuple[list[str], list[tuple[LogLine, float]]]:
         """Report URLs in the lines pushed since the last call, and their error lines."""
         lines = self.logs.new_lines()
-        errors = [(error_line(p), p.t) for p in lines if _level(p) == "error"]
+        errors = [(error_line(p), self.wall(p.t)) for p in lines if _level(p) == "error"]
         return report_urls(lines), errors
+
+    def wall(self, st: float) -> float:
+        """The wall time of scenario second `st` (the store keeps scenario seconds)."""
+        return (self.timeline.t0 or time.time()) + st / self.timeline.scale
 
 
 def _fields(pushed: PushedLine) -> dict[str, Any]:

@@ -4,6 +4,7 @@ the service's logs, follow the factory's ground truth, auto-report, probe, and s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import signal
 import sys
@@ -19,14 +20,15 @@ from harness.alerting.tsdb import TSDB
 from harness.autoreport import AutoReporter, find_report_urls, probe_order
 from harness.durations import format_duration
 from harness.errors import ServerError
-from harness.pager import Pager
+from harness.pager import NothingToAcknowledge, Pager
 from harness.procs import ProcessGroup
 from harness.runner.inbox import Inbox
 from harness.runner.stack import FactoryControl, Stack
 from harness.runner.tails import JsonLinesTail
-from harness.runner.watch import AlertWatch, Watch, make_watch
+from harness.runner.watch import AlertWatch, Watch, alert_state, make_watch
 from harness.scenario import Scenario
 from harness.timeline import (
+    Acknowledged,
     ChaosEnded,
     ChaosStarted,
     Event,
@@ -100,6 +102,8 @@ class RunLoop:
         self.last_progress = 0.0
         self.next_probe = 0.0
         self.probes = 0  # the runner's own orders, left out of the traffic accounting
+        # What the service had counted before the run (None: unknown, a pushing team service).
+        self.orders_before: int | None = 0
         self.failed_probes = 0
 
     def register_probe_diner(self) -> str:
@@ -139,7 +143,9 @@ class RunLoop:
         if threading.current_thread() is threading.main_thread():
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         if self.inbox is not None:
-            self.timeline.add(ServerStarted(name="inbox", url=await self.inbox.start()))
+            url = await self.inbox.start()
+            self.timeline.add(ServerStarted(name="inbox", url=url))
+            print(f"inbox: pushes and webhooks to {url} (see the README's inbox paths)", flush=True)
         try:
             await self._loop(probe_token)
         finally:
@@ -193,6 +199,9 @@ class RunLoop:
             self.set_phase("detected")
         if getattr(event, "kind", "") == "notified":
             self.pager.notify(event, event_st)  # type: ignore[arg-type]
+        if isinstance(event, Acknowledged):  # a person, through the team's pager
+            with contextlib.suppress(NothingToAcknowledge):
+                self.pager.acknowledge(event.who, event_st)
 
     def follow_inbox(self) -> None:
         """Webhooks from the team's alerting, and the log lines its service pushed."""
@@ -283,6 +292,12 @@ class RunLoop:
         self.recovered_st = recovered.st
         self.set_phase("recovered")
 
+    def alert_state(self) -> str:
+        """inactive, pending or firing: from the engine, or (external alerting) the timeline."""
+        if self.scenario.alerting.backend != "external":
+            return self.watch.summary()
+        return alert_state(self.timeline.events)
+
     def set_phase(self, name: str) -> None:
         if name != self.phase:
             self.phase = name
@@ -303,7 +318,7 @@ class RunLoop:
         print(
             f"  [{format_duration(st):>7} | wall {wall:5.1f}s] {self.phase:<9} "
             f"orders ok {self.outcomes['ok'] + self.outcomes['slow']:>4} failed {bad:>4}  "
-            f"alert {self.watch.summary():<10} chaos {chaos}",
+            f"alert {self.alert_state():<10} chaos {chaos}",
             file=sys.stderr,
             flush=True,
         )

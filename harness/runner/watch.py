@@ -5,7 +5,7 @@ out after group wait / group interval; everything in scenario seconds, as timeli
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -136,3 +136,22 @@ def rule_events(rules: list[Rule]) -> list[AlertRule]:
         )
         for r in rules
     ]
+
+
+def active_alerts(events: list[Any]) -> dict[str, str]:
+    """Alert name -> pending or firing, for the alerts in either state now (from the timeline:
+    whichever backend, external alerting included)."""
+    latest: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+    for event in events:
+        if isinstance(event, Alert):
+            latest[(event.alertname, tuple(sorted(event.labels.items())))] = event.state_to
+    active: dict[str, str] = {}
+    for (name, _), state in sorted(latest.items()):
+        if state in ("pending", "firing") and active.get(name) != "firing":
+            active[name] = state
+    return active
+
+
+def alert_state(events: list[Any]) -> str:
+    states = set(active_alerts(events).values())
+    return next((s for s in ("firing", "pending") if s in states), "inactive")

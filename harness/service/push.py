@@ -20,6 +20,7 @@ from harness.service.logs import LEVELS
 
 SERVICE_NAME = "jwt-pizza-service"
 LOKI_BATCH = 500  # lines per push; more wait for the next interval
+LOKI_KEEP = 50_000  # lines kept while Loki is unreachable; older ones are dropped (and counted)
 
 
 class LokiBuffer(logging.Handler):
@@ -29,6 +30,7 @@ class LokiBuffer(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.INFO)
         self.lines: list[tuple[int, str, dict[str, str]]] = []
+        self.dropped = 0
         self.guard = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -50,6 +52,10 @@ class LokiBuffer(logging.Handler):
     def give_back(self, lines: list[tuple[int, str, dict[str, str]]]) -> None:
         with self.guard:
             self.lines = lines + self.lines
+            excess = len(self.lines) - LOKI_KEEP
+            if excess > 0:
+                del self.lines[:excess]
+                self.dropped += excess
 
 
 def loki_payload(lines: list[tuple[int, str, dict[str, str]]]) -> dict[str, Any]:
@@ -163,7 +169,7 @@ class TelemetryPusher:
         if self.loki_url and self.logs is not None:
             lines = self.logs.take()
             if lines and not await self._post(self.loki_url, loki_payload(lines)):
-                self.logs.give_back(lines)  # never lost: sent with the next push
+                self.logs.give_back(lines)  # sent with the next push (up to LOKI_KEEP lines)
 
     async def _post(self, url: str, body: dict[str, Any]) -> bool:
         try:

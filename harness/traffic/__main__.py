@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.web_port is not None and not 0 < args.web_port < 65536:
         parser.error(f"--web-port {args.web_port}: give a TCP port, 1-65535")
+    if args.web_port is not None and (args.master or args.worker):
+        parser.error("--web-port runs Locust's web UI in one process: not with --master/--worker")
     if args.master and not args.master_bind_host:
         parser.error("--master needs --master-bind-host: the address the workers connect to")
     if args.worker and not args.master_host:
@@ -58,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         print(f"traffic: {args.config} is a valid traffic config")
         return ExitCode.OK
+    if args.web_port is not None and config.processes > 1:
+        print("traffic: --web-port runs in one process: set processes 1", file=sys.stderr)
+        return ExitCode.USAGE_ERROR
     cluster = None
     if args.master:
         cluster = Cluster("master", args.expect_workers, args.master_bind_host, args.port)
