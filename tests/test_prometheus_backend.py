@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from harness.alerting.backends.amwebhook import PayloadError, parse_payload
-from harness.alerting.backends.promconfig import EngineConfig
+from harness.alerting.backends.promconfig import EngineConfig, scrape_target
 from harness.alerting.backends.prometheus import PrometheusWatch, find_binary
 from harness.alerting.backends.receiver import Receiver
 from harness.alerting.backends.scaling import Scaler, prom_duration, scale_expr, scale_rules
@@ -124,11 +124,22 @@ def test_the_seed_scenario_config_in_wall_time(tmp_path: Path) -> None:
         "evaluation_interval": "500ms",
     }
     assert [job["job_name"] for job in prom["scrape_configs"]] == ["pizza-service", "diners"]
+    service = prom["scrape_configs"][0]
+    assert (service["scheme"], service["metrics_path"]) == ("http", "/metrics")
+
     am = yaml.safe_load((folder / "alertmanager.yml").read_text())
     state, pager = am["route"]["routes"]
     assert state["group_wait"] == "0s" and state["continue"] is True
     assert pager == {"receiver": "harness-pager"}  # inherits the scenario's policy
     assert "WARNING" not in (folder / "scaling.txt").read_text()
+
+
+def test_a_service_url_with_https_and_a_path_is_scraped_there() -> None:
+    assert scrape_target("https://pizza.example.com/app/") == {
+        "scheme": "https",
+        "metrics_path": "/app/metrics",
+        "static_configs": [{"targets": ["pizza.example.com"]}],
+    }
 
 
 def test_a_scale_past_the_floors_says_which_fields_and_what_was_used() -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -88,7 +89,7 @@ class EngineConfig:
         )
 
     def prometheus_yml(self, service: str, diners: str, alertmanager: str, rules: Path) -> str:
-        """`service`, `diners`, `alertmanager`: host:port of each."""
+        """`service`: its base URL (scheme and path kept); `diners`, `alertmanager`: host:port."""
         scrape = prom_duration(self.scrape_s)
         doc = {
             "global": {
@@ -99,7 +100,7 @@ class EngineConfig:
             "rule_files": [str(rules)],
             "alerting": {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]},
             "scrape_configs": [
-                {"job_name": "pizza-service", "static_configs": [{"targets": [service]}]},
+                {"job_name": "pizza-service", **scrape_target(service)},
                 {"job_name": "diners", "static_configs": [{"targets": [diners]}]},
             ],
         }
@@ -159,3 +160,14 @@ class EngineConfig:
         (folder / "alertmanager.yml").write_text(self.alertmanager_yml(receiver_url))
         (folder / "scaling.txt").write_text(self.describe())
         return folder
+
+
+def scrape_target(url: str) -> dict[str, Any]:
+    """A scrape job's target for a service's base URL: `https://host/app` scrapes
+    `https://host/app/metrics`; a bare host:port is plain http on /metrics."""
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    return {
+        "scheme": parts.scheme,
+        "metrics_path": parts.path.rstrip("/") + "/metrics",
+        "static_configs": [{"targets": [parts.netloc]}],
+    }

@@ -91,7 +91,7 @@ class PrometheusWatch:
         pport, aport = free_port(), free_port()
         folder = watch.config.write(
             run_dir / "prometheus",
-            service_url.removeprefix("http://"),
+            service_url,
             f"127.0.0.1:{receiver.port}",
             f"127.0.0.1:{aport}",
             receiver.url,
