@@ -18,6 +18,7 @@ from harness.ingest import LogLine as PushedLine
 from harness.ingest import LogStore, ingest_routes, report_urls
 from harness.receivers import TimelineSink, receiver_routes
 from harness.runner.served import LoopServer
+from harness.runner.tails import error_line
 from harness.timeline import Event, LogLine, Timeline
 
 ORDER_REQUESTS = [
@@ -83,7 +84,7 @@ class Inbox:
     def take_logs(self) -> tuple[list[str], list[tuple[LogLine, float]]]:
         """Report URLs in the lines pushed since the last call, and their error lines."""
         lines = self.logs.new_lines()
-        errors = [(error_line(p), self.wall(p.t)) for p in lines if _level(p) == "error"]
+        errors = [(pushed_error(p), self.wall(p.t)) for p in lines if _level(p) == "error"]
         return report_urls(lines), errors
 
     def wall(self, st: float) -> float:
@@ -103,16 +104,6 @@ def _level(pushed: PushedLine) -> str:
     return str(pushed.labels.get("level") or _fields(pushed).get("level") or "").lower()
 
 
-def error_line(pushed: PushedLine) -> LogLine:
-    """A pushed error line as the timeline keeps it (JSON lines: their type, status, message)."""
-    fields = _fields(pushed)
-    answer = fields.get("answer")
-    answer = answer if isinstance(answer, dict) else {}
-    status = fields.get("status")
-    message = answer.get("message") or fields.get("error") or fields.get("message")
-    return LogLine(
-        level="error",
-        type=str(fields.get("type") or pushed.labels.get("type", "")),
-        status=status if isinstance(status, int) else None,
-        message=str(message or pushed.line)[:200],
-    )
+def pushed_error(pushed: PushedLine) -> LogLine:
+    """A pushed error line: a JSON line read like the service's log file, else its text."""
+    return error_line(_fields(pushed), pushed.labels.get("type", ""), pushed.line)
