@@ -11,7 +11,6 @@ import argparse
 import json
 import secrets
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +58,7 @@ def cycle(client: httpx.Client, stack: Stack, orders: int) -> None:
         answer = order(client, service, token)
         pizza = answer.json().get("jwt", "")
         say(f"order {n}", f"{answer.status_code} pizza jwt {pizza[:24]}...")
-    FactoryControl(stack).arm("fail", time.time())
+    FactoryControl(stack).arm("fail")
     say("factory chaos armed", "fail (starts now)")
     failed = order(client, service, token)
     say("order during chaos", f"{failed.status_code} {json.dumps(failed.json())}")

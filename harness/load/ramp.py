@@ -155,7 +155,7 @@ class Ramp:
         try:
             stack = start_stack(group, result.folder, self.load, self.seed, self.field)
             if result.degradation is not None:
-                FactoryControl(stack).add_fault(result.degradation.fault(result.name))
+                FactoryControl(stack).add_fault_spec(result.degradation.fault(result.name))
             traffic = self._start_traffic(group, stack)
             if self.on_servers is not None:
                 self.on_servers(stack, group)

@@ -46,7 +46,7 @@ def run_web(
     try:
         stack = start_stack(group, run_dir, load, scenario.seed, scenario.report_field)
         if degradation is not None:
-            FactoryControl(stack).add_fault(degradation.fault(name))
+            FactoryControl(stack).add_fault_spec(degradation.fault(name))
         traffic = _start_ui(group, stack, load, diners, port or free_port(), scenario.seed)
         fault = "none" if degradation is None else degradation.describe()
         print(

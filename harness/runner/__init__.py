@@ -129,7 +129,7 @@ def execute(
         loop.wait_for_first_order()
         timeline.start_clock(time.time())  # scenario time 0: the diners are ordering
         start_st = chaos_start_st(scenario)
-        FactoryControl(stack).arm(scenario.chaos.type, time.time() + start_st / scenario.time_scale)
+        FactoryControl(stack).arm(scenario.chaos.type, at=start_st / scenario.time_scale)
         timeline.add(ChaosArmed(type=scenario.chaos.type, starts_at_st=round(start_st, 3)))
         with sigterm_kept():
             asyncio.run(loop.run(token))

@@ -12,7 +12,6 @@ import threading
 import time
 from collections import Counter
 from datetime import datetime
-from typing import Any
 
 import httpx
 
@@ -24,7 +23,7 @@ from harness.pager import NothingToAcknowledge, Pager
 from harness.procs import ProcessGroup
 from harness.runner.inbox import Inbox
 from harness.runner.stack import FactoryControl, Stack
-from harness.runner.tails import JsonLinesTail
+from harness.runner.tails import JsonLinesTail, error_line
 from harness.runner.watch import AlertWatch, Watch, alert_state, make_watch
 from harness.scenario import Scenario
 from harness.timeline import (
@@ -32,7 +31,6 @@ from harness.timeline import (
     ChaosEnded,
     ChaosStarted,
     Event,
-    LogLine,
     Order,
     Phase,
     Recovered,
@@ -42,19 +40,6 @@ from harness.timeline import (
 from harness.traffic.events import OUTCOMES, tail_events
 
 TICK_S = 0.02  # wall seconds between looks at the clock
-
-
-def log_line(line: dict[str, Any]) -> LogLine:
-    """An error line of the service's log, as the timeline keeps it."""
-    answer = line.get("answer")
-    message = answer.get("message") if isinstance(answer, dict) else None
-    status = line.get("status")
-    return LogLine(
-        level="error",
-        type=str(line.get("type", "")),
-        status=status if isinstance(status, int) else None,
-        message=str(message or line.get("error") or line.get("message") or "")[:200],
-    )
 
 
 def _epoch(ts: object) -> float | None:
@@ -217,7 +202,7 @@ class RunLoop:
     async def follow_factory(self, client: httpx.AsyncClient) -> None:
         """The factory's own record: when the chaos really started and ended."""
         try:
-            transitions = await self.control.transitions(client)
+            transitions = await self.control.transitions_async(client)
         except httpx.HTTPError:
             return  # checked again on the next tick; a dead factory is caught by check_children
         for record in transitions[self.seen_transitions :]:
@@ -258,7 +243,7 @@ class RunLoop:
             if line.get("type") == "factory":
                 self._urls(find_report_urls(line.get("answer")))
             if line.get("level") == "error":
-                self.timeline.add(log_line(line), at=_epoch(line.get("ts")))
+                self.timeline.add(error_line(line), at=_epoch(line.get("ts")))
 
     def _urls(self, urls: list[str]) -> None:
         for event in self.reporter.saw_urls(urls):

@@ -7,13 +7,14 @@ import contextlib
 import secrets
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from harness.errors import HarnessError
 from harness.factory.config import new_vendor_key
+from harness.factory.control import ChaosControl
 from harness.netutil import free_port
 from harness.procs import ManagedProcess, ProcessGroup
 from harness.scenario import Scenario
@@ -190,43 +191,28 @@ def traffic_settings(stack: Stack, scenario: Scenario) -> dict[str, Any]:
     }
 
 
-class FactoryControl:
-    """The mock factory's /admin control plane, as the runner uses it."""
+class FactoryControl(ChaosControl):
+    """The factory's control plane as the runner uses it: clears that never raise (the
+    rollback calls them also when the factory is already gone), and the loop's async read."""
 
     def __init__(self, stack: Stack) -> None:
-        self.url = f"{stack.factory_url}/admin"
-        self.headers = {"authorization": f"Bearer {stack.admin_token}"}
+        super().__init__(stack.factory_url, stack.admin_token)
 
-    def arm(self, chaos_type: str, start_wall: float) -> dict[str, Any]:
-        start = datetime.fromtimestamp(start_wall, UTC).isoformat()
-        answer = httpx.put(
-            f"{self.url}/chaos",
-            json={"type": chaos_type, "start": start},
-            headers=self.headers,
-            timeout=10,
-        )
-        answer.raise_for_status()
-        result: dict[str, Any] = answer.json()
-        return result
+    def clear(self) -> str:
+        with contextlib.suppress(httpx.HTTPError, HarnessError):
+            return super().clear()
+        return ""
 
-    def clear(self) -> None:
-        """Rollback: always safe to call, also when the factory is already gone."""
-        with contextlib.suppress(httpx.HTTPError):
-            httpx.delete(f"{self.url}/chaos", headers=self.headers, timeout=5)
-
-    def add_fault(self, fault: dict[str, Any]) -> dict[str, Any]:
+    def add_fault_spec(self, fault: dict[str, Any]) -> dict[str, Any]:
         """`POST /admin/faults` (kind, name, probability, paths, settings); raises on refusal."""
-        answer = httpx.post(f"{self.url}/faults", json=fault, headers=self.headers, timeout=10)
-        answer.raise_for_status()
-        result: dict[str, Any] = answer.json()
-        return result
+        added: dict[str, Any] = self._call("POST", "/faults", json=fault)
+        return added
 
     def clear_faults(self) -> None:
-        """Rollback of every extra fault: always safe to call, also when the factory is gone."""
-        with contextlib.suppress(httpx.HTTPError):
-            httpx.delete(f"{self.url}/faults", headers=self.headers, timeout=5)
+        with contextlib.suppress(httpx.HTTPError, HarnessError):
+            self.remove_fault()
 
-    async def transitions(self, client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    async def transitions_async(self, client: httpx.AsyncClient) -> list[dict[str, Any]]:
         answer = await client.get(f"{self.url}/transitions", headers=self.headers)
         answer.raise_for_status()
         result: list[dict[str, Any]] = answer.json()

@@ -4,7 +4,7 @@ Import from here for type hints (`def test_x(pizza_factory: PizzaFactory)`); the
 themselves live in `harness.pytest_plugin`, which loads this package only when a fixture is used.
 """
 
-from harness.testing.chaos import ChaosControl
+from harness.factory.control import ChaosControl
 from harness.testing.options import PizzaOptions
 from harness.testing.runs import CheckResult, HarnessRun, Verdict, find_scenario
 from harness.testing.servers import PizzaFactory, PizzaService

@@ -11,9 +11,9 @@ from typing import Any, Self
 import httpx
 
 from harness.factory.config import new_vendor_key
+from harness.factory.control import ChaosControl
 from harness.netutil import free_port
 from harness.procs import ManagedProcess
-from harness.testing.chaos import ChaosControl
 from harness.testing.options import PizzaOptions
 
 PIZZA = {

@@ -1,4 +1,5 @@
-"""The mock factory's `/admin` control plane as a test uses it: `pizza_factory.chaos`."""
+"""A client of the mock factory's `/admin` control plane: `pizza_factory.chaos` in a team's
+tests, and under the runner's FactoryControl (the one place that speaks this API)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,19 @@ class ChaosControl:
     A call the factory refuses raises ConfigError naming the field (as the factory does).
     """
 
-    def __init__(self, factory_url: str, admin_token: str, client: httpx.Client) -> None:
+    def __init__(
+        self, factory_url: str, admin_token: str, client: httpx.Client | None = None
+    ) -> None:
         self.url = f"{factory_url}/admin"
         self.headers = {"authorization": f"Bearer {admin_token}"}
-        self.client = client
+        self.client = client  # None: one connection a call (the runner's occasional calls)
 
     def _call(self, method: str, path: str, **kw: Any) -> Any:
-        answer = self.client.request(method, f"{self.url}{path}", headers=self.headers, **kw)
+        url = f"{self.url}{path}"
+        if self.client is None:
+            answer = httpx.request(method, url, headers=self.headers, timeout=10, **kw)
+        else:
+            answer = self.client.request(method, url, headers=self.headers, **kw)
         if answer.status_code == 400:
             body = answer.json()
             raise ConfigError(body.get("field", "body"), body["message"], fix=body.get("fix"))
