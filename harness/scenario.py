@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from harness.durations import Duration
 from harness.errors import UsageError
@@ -75,6 +75,9 @@ class Service(Strict):
     admin: str | None = Field(
         None, pattern=r"^[^:\s]+:.+$", description="EMAIL:PASSWORD of an admin (adds a menu item)"
     )
+    push_interval: Duration = Field(
+        1.0, gt=0, description="wall seconds between the service's pushes (auto time scale)"
+    )
     order_counter: str = Field(
         'http_requests_total{method="POST",route="/api/order"}',
         description="the service's counter of POST /api/order requests, for the accounting",
@@ -135,6 +138,7 @@ class Expect(Strict):
 
 
 class Scenario(Strict):
+    _time_scale_note: str = PrivateAttr("")  # what `auto` chose, and why (printed by a run)
     name: str
     description: str = ""
     time_scale: float = Field(1.0, gt=0, le=600)
@@ -208,10 +212,14 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
 
 
 def load_scenario(
-    path: Path, *, time_scale: float | None = None, overrides: Mapping[str, Any] | None = None
+    path: Path,
+    *,
+    time_scale: float | Literal["auto"] | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Scenario:
     """Read and check `path` completely; ScenarioError names the file, fields and fixes.
-    `overrides` (see apply_overrides) are merged in before validation, `time_scale` last."""
+    `overrides` (see apply_overrides) are merged in before validation, `time_scale` (the
+    command line's, explicit) last; see `settle_time_scale` for `auto`."""
     try:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
@@ -224,8 +232,12 @@ def load_scenario(
         raise ScenarioError(f"{path}: expected a mapping of scenario fields at the top")
     if overrides:
         data = apply_overrides(data, overrides)
+    file_scale = data.get("time_scale", 1.0)
     if time_scale is not None:
         data["time_scale"] = time_scale
+    asked = data.get("time_scale", 1.0)
+    if asked == "auto":
+        data["time_scale"] = 1.0  # settled below, once the rules are known to be valid
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -234,7 +246,31 @@ def load_scenario(
             f"{path}: invalid scenario:\n{problems}", fix="see the scenario reference in the README"
         ) from None
     check_rules(path, scenario)
-    return scenario
+    try:
+        return settle_time_scale(scenario, asked, file_scale, explicit=time_scale is not None)
+    except UsageError as exc:
+        raise ScenarioError(f"{path}: {exc.message}", fix=exc.fix) from None
+
+
+def settle_time_scale(
+    scenario: Scenario, asked: object, file_scale: object, *, explicit: bool
+) -> Scenario:
+    """`auto` picks the highest scale the rules allow (harness.timescale); a team's service
+    runs auto by default, the file's number being the most it may choose; an explicit
+    --time-scale that breaks a rule is refused."""
+    from harness.timescale import AUTO_CAP, auto_scale, check_scale
+
+    team = scenario.service.url is not None
+    if asked != "auto" and not (team and not explicit):
+        if team:
+            check_scale(scenario, scenario.time_scale)
+        return scenario
+    cap = AUTO_CAP if asked == "auto" else float(file_scale)  # type: ignore[arg-type]
+    chosen = auto_scale(scenario, cap)
+    settled = scenario.model_copy(update={"time_scale": chosen.scale})
+    who = f"limited by rule {chosen.rule!r}: {chosen.why}" if chosen.rule else chosen.why
+    settled._time_scale_note = f"time scale auto: {chosen.scale:g}x ({who})"
+    return settled
 
 
 def check_rules(path: Path, scenario: Scenario) -> None:

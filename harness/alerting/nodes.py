@@ -6,7 +6,9 @@ does not implement, so evaluation never meets a surprise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any
 
 from harness.alerting.tsdb import Matcher
 
@@ -93,3 +95,33 @@ def max_range_s(node: Node) -> float:
     if isinstance(node, Binary):
         return max(max_range_s(node.lhs), max_range_s(node.rhs))
     return 0.0
+
+
+def walk(node: Any) -> Iterator[Any]:
+    """Every node of the tree, `node` first (generic over the node dataclasses' fields, so a
+    new node type is walked without changes here)."""
+    yield node
+    if not is_dataclass(node):
+        return
+    for item in fields(node):
+        value = getattr(node, item.name)
+        for child in value if isinstance(value, tuple) else (value,):
+            if is_dataclass(child) and not isinstance(child, Matcher):
+                yield from walk(child)
+
+
+def metric_names(node: Node) -> set[str]:
+    """The metric names the expression reads (`__name__="x"` of its selectors)."""
+    return {
+        m.value
+        for sel in walk(node)
+        if isinstance(sel, Selector)
+        for m in sel.matchers
+        if m.name == "__name__" and m.op == "="
+    }
+
+
+def min_range_s(node: Node) -> float | None:
+    """The shortest range any range selector in the tree reads (None when none)."""
+    ranges = [n.range_s for n in walk(node) if isinstance(n, RangeSelector)]
+    return min(ranges) if ranges else None

@@ -21,14 +21,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from harness.errors import ExitCode, HarnessError
 from harness.procs import ProcessGroup
 from harness.results import render, write_outputs
 from harness.runner.finish import rollback, service_order_count
 from harness.runner.loop import RunAborted, RunLoop
-from harness.runner.preflight import canary
+from harness.runner.preflight import CANARIES, canary
 from harness.runner.stack import (
     FactoryControl,
     Stack,
@@ -36,12 +36,14 @@ from harness.runner.stack import (
     start_team_service,
     start_traffic,
 )
+from harness.runner.warmup import warm_up
 from harness.scenario import Scenario, load_scenario
 from harness.timeline import (
     ChaosArmed,
     RunEnded,
     RunStarted,
     ServerStarted,
+    TelemetryProblem,
     Timeline,
     read_timeline,
 )
@@ -82,7 +84,7 @@ MakeLoop = Callable[[Scenario, Stack, Timeline, ProcessGroup], RunLoop]
 def run_scenario(
     path: Path,
     *,
-    time_scale: float | None = None,
+    time_scale: float | Literal["auto"] | None = None,
     report_dir: Path = Path("reports"),
     overrides: Mapping[str, Any] | None = None,
 ) -> int:
@@ -95,7 +97,7 @@ def run_scenario(
 def run_scenario_result(
     path: Path,
     *,
-    time_scale: float | None = None,
+    time_scale: float | Literal["auto"] | None = None,
     report_dir: Path = Path("reports"),
     overrides: Mapping[str, Any] | None = None,
 ) -> RunResult:
@@ -116,6 +118,10 @@ def execute(
         RunStarted(scenario=scenario.name, time_scale=scenario.time_scale, seed=scenario.seed)
     )
     print(f"{title} -> {run_dir}", flush=True)
+    if scenario._time_scale_note:
+        print(scenario._time_scale_note, flush=True)
+        note = TelemetryProblem(problem="time_scale", detail=scenario._time_scale_note)
+        timeline.add(note)
     group, status, reason = ProcessGroup(), "passed", ""
     stack: Stack | None = None
     loop: RunLoop | None = None
@@ -127,8 +133,10 @@ def execute(
             timeline.add(ServerStarted(name=name, url=url))
         if scenario.service.url is not None:  # a team's service: is it wired to our factory?
             loop.orders_before = orders_before(scenario, stack)
-            loop.probe_item = canary(stack, scenario)
-            loop.probes += 1  # the canary is an order the service counted, not a diner's
+            loop.probe_item, took = canary(stack, scenario)
+            loop.probes += CANARIES  # orders the service counted, not the diners'
+            for problem in warm_up(scenario, stack.service_url, loop.inbox, took):
+                timeline.add(problem)
         for rule in loop.watch.rule_events():
             timeline.add(rule)
         token = loop.register_probe_diner()

@@ -20,9 +20,11 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
     run.add_argument("scenario", type=Path, help="a scenario file (scenarios/*.yaml)")
     run.add_argument(
         "--time-scale",
-        type=float,
+        type=_scale,
         default=None,
-        help="run N times faster than real time (overrides the file's time_scale)",
+        metavar="N|auto",
+        help="run N times faster than real time (overrides the file's time_scale); auto: as "
+        "fast as your service's telemetry and rules allow (the default with --service-url)",
     )
     run.add_argument(
         "--alerting",
@@ -111,6 +113,18 @@ def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
     if args.alerting == "external":  # your alerting evaluates: the file's rules are not ours
         given["alerting__rules"] = []
     return {field: value for field, value in given.items() if value is not None}
+
+
+def _scale(text: str) -> float | str:
+    if text == "auto":
+        return text
+    try:
+        scale = float(text)
+    except ValueError:
+        scale = 0.0
+    if not 0 < scale <= 600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not auto or a number above 0 up to 600")
+    return scale
 
 
 def _processes(text: str) -> int:

@@ -22,6 +22,7 @@ from harness.durations import format_duration
 from harness.errors import ServerError
 from harness.pager import NothingToAcknowledge, Pager
 from harness.procs import ProcessGroup
+from harness.runner.diners import DinerSeries
 from harness.runner.inbox import Inbox
 from harness.runner.stack import FactoryControl, Stack
 from harness.runner.tails import JsonLinesTail, error_line
@@ -81,6 +82,7 @@ class RunLoop:
         self.orders_offset = 0  # bytes of the diners' events file already read
         self.service_log = JsonLinesTail(stack.service_log)
         self.outcomes: Counter[str] = Counter({o: 0 for o in OUTCOMES})
+        self.diners = DinerSeries()
         self.seen_transitions = 0
         self.phase = ""
         self.started_st: float | None = None
@@ -178,8 +180,8 @@ class RunLoop:
                 )
 
     async def watch_alerts(self, client: httpx.AsyncClient, st: float) -> None:
-        counts = dict(self.outcomes)
-        for event_st, event in await self.watch.tick(client, self.stack.service_url, st, counts):
+        ticked = await self.watch.tick(client, self.stack.service_url, st, self.diners)
+        for event_st, event in ticked:
             self.react(event, event_st)
         for event_st, event in self.pager.due(st):
             self.add(event, event_st)
@@ -246,6 +248,8 @@ class RunLoop:
             )
             self.timeline.add(order, at=attempt.end)
             self.outcomes[order.outcome] += 1
+            latency = (attempt.end - attempt.start) * self.scenario.time_scale
+            self.diners.observe(order.outcome, latency if attempt.answered else None)
             if order.outcome != "ok":
                 self.reporter.order_failed()
             self._urls([order.report_url] if order.report_url else [])

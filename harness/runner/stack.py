@@ -179,6 +179,7 @@ def team_env(stack: Stack, inbox_url: str) -> dict[str, str]:
         "HARNESS_TELEMETRY_URL": inbox_url,
         "HARNESS_SERVICE_URL": stack.service_url,
         "HARNESS_SERVICE_PORT": str(port or ""),
+        "HARNESS_RUN_DIR": str(stack.run_dir),
     }
 
 

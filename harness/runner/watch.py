@@ -16,8 +16,9 @@ from harness.alerting.rules import AlertRule as Rule
 from harness.alerting.rules import load_rules
 from harness.alerting.tsdb import TSDB, ExpositionError
 from harness.procs import ProcessGroup
+from harness.runner.diners import DinerSeries
 from harness.scenario import Alerting, Scenario
-from harness.timeline import Alert, AlertRule, Event, Notified, Timeline
+from harness.timeline import Alert, AlertRule, Event, Notified, TelemetryProblem, Timeline
 
 Timed = list[tuple[float, Event]]
 
@@ -26,7 +27,7 @@ class AlertWatch(Protocol):
     """What the run loop needs from alerting, whichever backend (`alerting.backend`) runs it."""
 
     async def tick(
-        self, client: httpx.AsyncClient, service_url: str, st: float, diner_counts: dict[str, int]
+        self, client: httpx.AsyncClient, service_url: str, st: float, diners: DinerSeries
     ) -> Timed: ...
 
     def rule_events(self) -> list[AlertRule]: ...
@@ -63,15 +64,17 @@ class Watch:
         self.first_eval = alerting.evaluation_interval
         self.who = who
         self.scrape_service = scrape  # False: the service pushes its metrics (see runner.inbox)
+        self.scraped = False  # the last scrape worked
 
     async def tick(
-        self, client: httpx.AsyncClient, service_url: str, st: float, diner_counts: dict[str, int]
+        self, client: httpx.AsyncClient, service_url: str, st: float, diners: DinerSeries
     ) -> Timed:
+        out: Timed = []
         if st >= self.next_scrape:
-            await self.scrape(client, service_url, st, diner_counts)
+            failed = await self.scrape(client, service_url, st, diners)
+            out += [(st, failed)] if failed is not None else []
             while self.next_scrape <= st:
                 self.next_scrape += self.scrape_every
-        out: Timed = []
         due = self.engine.next_due()
         at = self.first_eval if due is None else due
         if st >= at:
@@ -82,19 +85,27 @@ class Watch:
         return out
 
     async def scrape(
-        self, client: httpx.AsyncClient, service_url: str, st: float, diner_counts: dict[str, int]
-    ) -> None:
+        self, client: httpx.AsyncClient, service_url: str, st: float, diners: DinerSeries
+    ) -> TelemetryProblem | None:
+        """Scrape the service and take the diners' series; the first failed scrape of a streak
+        is returned as an event (a scrape that always fails was reported by the warm-up)."""
         target = {"job": "pizza-service", "instance": urlsplit(service_url).netloc}
+        failed: TelemetryProblem | None = None
         try:
             if self.scrape_service:
                 answer = await client.get(f"{service_url}/metrics")
                 answer.raise_for_status()
                 self.tsdb.ingest_exposition(answer.text, st, target)
-        except (httpx.HTTPError, ExpositionError):
+                self.scraped = True
+        except (httpx.HTTPError, ExpositionError) as exc:
             self.tsdb.scrape_failed(st, target)
-        for outcome, count in diner_counts.items():
-            labels = {"job": "diners", "outcome": outcome}
-            self.tsdb.ingest("diner_orders_total", labels, float(count), st)
+            if self.scraped:
+                detail = f"scraping {service_url}/metrics failed: {exc!r}"[:300]
+                failed = TelemetryProblem(problem="scrape_failed", detail=detail)
+            self.scraped = False
+        for name, labels, value in diners.samples():
+            self.tsdb.ingest(name, labels, value, st)
+        return failed
 
     def notified(self, note: Notification) -> Notified:
         names = sorted({a.labels.get("alertname", "") for a in note.alerts})
