@@ -7,12 +7,12 @@ ConfigError naming `field` and the construct it refuses (`offset`, `@`, subqueri
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import promql_parser as pp
 
 from harness.alerting.functions import MATH_FUNCS, RANGE_FUNCS
+from harness.alerting.matchers import Matcher, RegexError
 from harness.alerting.nodes import (
     Aggregate,
     Binary,
@@ -23,7 +23,6 @@ from harness.alerting.nodes import (
     RangeSelector,
     Selector,
 )
-from harness.alerting.tsdb import Matcher
 from harness.errors import ConfigError
 
 AGGREGATIONS = frozenset({"sum", "avg", "max", "min", "count", "group"})
@@ -106,12 +105,11 @@ class _Compiler:
     def matcher(self, name: str, op: str, value: str) -> Matcher:
         try:
             return Matcher.make(name, op, value)
-        except re.error as exc:
+        except RegexError as exc:
             raise ConfigError(
                 self.field,
-                f"{self.pre}regex {value!r} for label {name!r} is not understood by "
-                f"Python's re: {exc}",
-                fix="use a regex both RE2 and Python accept",
+                f"{self.pre}label {name!r}: {exc}",
+                fix="write the regex in RE2 syntax (Go's regexp, which Prometheus uses)",
             ) from exc
 
     def call(self, c: Any) -> Call:

@@ -19,14 +19,16 @@ ingested sample are dropped, so a long run stays bounded in memory.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from harness.alerting.matchers import Matcher
 from harness.errors import ConfigError
+
+__all__ = ["LOOKBACK_S", "TSDB", "Labels", "Matcher", "Series", "make_labels", "to_ms"]
 
 Labels = tuple[tuple[str, str], ...]  # sorted by name; hashable, so it keys a series
 LOOKBACK_S = 300.0
@@ -56,28 +58,6 @@ def drop_name(labels: Labels) -> Labels:
 def _scraped_labels(name: str, exposed: Mapping[str, str], extra: Mapping[str, str]) -> Labels:
     labels = {(f"exported_{k}" if k in extra else k): v for k, v in exposed.items()}
     return make_labels({**labels, **extra, "__name__": name})
-
-
-@dataclass(frozen=True)
-class Matcher:
-    """One label matcher; regexes are fully anchored and `.` matches newlines (Prometheus 3)."""
-
-    name: str
-    op: str  # "=", "!=", "=~", "!~"
-    value: str
-    regex: re.Pattern[str] | None = None
-
-    @classmethod
-    def make(cls, name: str, op: str, value: str) -> Matcher:
-        if op not in ("=", "!=", "=~", "!~"):
-            raise ValueError(f"unknown matcher operator {op!r}")
-        regex = re.compile(value, re.DOTALL) if op in ("=~", "!~") else None
-        return cls(name, op, value, regex)
-
-    def matches(self, value: str) -> bool:
-        if self.regex is None:
-            return (value == self.value) == (self.op == "=")
-        return (self.regex.fullmatch(value) is not None) == (self.op == "=~")
 
 
 @dataclass
