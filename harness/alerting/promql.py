@@ -194,17 +194,23 @@ AGGREGATORS: dict[str, Callable[[list[float]], float]] = {
 
 
 def _absent_labels(node: Node) -> Labels:
-    """absent(): the labels of the selector's equality matchers (not `__name__`), if a selector."""
+    """absent(): the labels of the selector's equality matchers (not `__name__`), if a selector.
+
+    As Prometheus's createLabelsForAbsentFunction: a name matched twice, or not by `=`, is left
+    out, and stays out however many more `=` matchers name it.
+    """
     if not isinstance(node, Selector):
         return ()
     out: dict[str, str] = {}
-    for m in node.matchers:  # a name matched twice, or not by `=`, is left out (as Prometheus)
+    seen: set[str] = set()
+    for m in node.matchers:
         if m.name == "__name__":
             continue
-        if m.op == "=" and m.name not in out:
+        if m.op == "=" and m.name not in seen:
             out[m.name] = m.value
         else:
             out.pop(m.name, None)
+        seen.add(m.name)
     return make_labels(out)
 
 
