@@ -16,7 +16,7 @@ import operator
 from collections.abc import Callable
 
 from harness.alerting.nodes import COMPARISONS, SET_OPS, Binary
-from harness.alerting.tsdb import Labels, drop_name
+from harness.alerting.tsdb import Labels, drop_name, format_labels
 
 Vector = list[tuple[Labels, float]]
 
@@ -103,10 +103,11 @@ def vector_vector(node: Binary, lhs: Vector, rhs: Vector) -> Vector:
     for labels, v in rhs:
         sig = signature(node, labels)
         if sig in right:
+            pair = sorted((format_labels(right[sig][0]), format_labels(labels)))
             raise EvalError(
-                f"found duplicate series for the match group {dict(sig)} on the right hand-side "
-                f"of the operation: [{dict(right[sig][0])}, {dict(labels)}]; many-to-many "
-                "matching not allowed: matching labels must be unique on one side"
+                f"found duplicate series for the match group {format_labels(sig)} on the right "
+                f"hand-side of the operation: [{pair[0]}, {pair[1]}];many-to-many matching not "
+                "allowed: matching labels must be unique on one side"
             )
         right[sig] = (labels, v)
     out: Vector = []
@@ -115,6 +116,12 @@ def vector_vector(node: Binary, lhs: Vector, rhs: Vector) -> Vector:
         sig = signature(node, labels)
         if sig not in right:
             continue
+        if sig in matched:  # checked before the comparison filters, as Prometheus does
+            raise EvalError(
+                "multiple matches for labels: many-to-one matching must be explicit "
+                f"(group_left/group_right); match group {format_labels(sig)}"
+            )
+        matched.add(sig)
         rv = right[sig][1]
         if node.op in COMPARE:
             keep = COMPARE[node.op](lv, rv)
@@ -123,12 +130,6 @@ def vector_vector(node: Binary, lhs: Vector, rhs: Vector) -> Vector:
                 continue
         else:
             value = ARITH[node.op](lv, rv)
-        if sig in matched:
-            raise EvalError(
-                f"multiple matches for labels {dict(sig)}: many-to-one matching must be "
-                "explicit (group_left/group_right)"
-            )
-        matched.add(sig)
         out.append((_result_labels(node, labels), value))
     return out
 

@@ -28,7 +28,16 @@ from prometheus_client.parser import text_string_to_metric_families
 from harness.alerting.matchers import Matcher
 from harness.errors import ConfigError
 
-__all__ = ["LOOKBACK_S", "TSDB", "Labels", "Matcher", "Series", "make_labels", "to_ms"]
+__all__ = [
+    "LOOKBACK_S",
+    "TSDB",
+    "Labels",
+    "Matcher",
+    "Series",
+    "format_labels",
+    "make_labels",
+    "to_ms",
+]
 
 Labels = tuple[tuple[str, str], ...]  # sorted by name; hashable, so it keys a series
 LOOKBACK_S = 300.0
@@ -49,6 +58,15 @@ def label_value(labels: Labels, name: str) -> str:
         if k == name:
             return v
     return ""
+
+
+def format_labels(labels: Labels) -> str:
+    """Prometheus's labels.String(): `{__name__="up", job="api"}`."""
+    return "{" + ", ".join(f'{k}="{_quote(v)}"' for k, v in labels) + "}"
+
+
+def _quote(v: str) -> str:
+    return v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def drop_name(labels: Labels) -> Labels:
