@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.alerting import TSDB, evaluate
+from harness.alerting import TSDB, EvalError, evaluate
 from harness.alerting.promtool import load_series
 
 
@@ -48,3 +48,21 @@ def test_absent_answers_the_labels_of_its_equality_matchers(expr: str, expected:
 def test_absent_of_a_present_series_is_empty() -> None:
     db = db_with(('up{job="myjob"}', "1"))
     assert vec(db, 'absent(up{job="myjob"})', 0) == {}
+
+
+# --- histogram_quantile ------------------------------------------------------------------------
+
+
+def test_histogram_quantile_of_two_histograms_with_one_label_set_is_an_error() -> None:
+    # Buckets are grouped by all their labels but `le` (the name included), and the answer drops
+    # the name: two histograms differing only in name collide (prometheus/prometheus#9910).
+    db = TSDB()
+    for name in ("request_duration_seconds_bucket", "request_duration_seconds2_bucket"):
+        for le, count in (("0.1", 10), ("0.2", 30), ("+Inf", 40)):
+            db.ingest(name, {"job": "job1", "le": le}, count, 0)
+    with pytest.raises(EvalError, match="vector cannot contain metrics with the same labelset"):
+        evaluate(
+            'histogram_quantile(0.99, {__name__=~"request_duration_seconds\\\\d*_bucket"})', db, 0
+        )
+    one = vec(db, "histogram_quantile(0.5, request_duration_seconds_bucket)", 0)
+    assert one == {labels(job="job1"): pytest.approx(0.15)}  # rank 20: 0.1 + 0.1 * (10 / 20)

@@ -1,11 +1,11 @@
 """`histogram_quantile` over classic `_bucket{le=...}` series, as Prometheus 3's bucketQuantile.
 
-Buckets are grouped by their labels minus `le` and `__name__`; within a group they are sorted by
-upper bound, equal bounds merged, float noise (relative 1e-12) smoothed, decreases flattened
-(monotonic envelope), then the rank q * count is located and linearly interpolated inside its
-bucket, with a lower bound of 0 for the first bucket when its bound is positive. A quantile in
-the +Inf bucket answers the highest finite bound. No +Inf bucket, fewer than two buckets or no
-observations: NaN. q < 0: -Inf; q > 1: +Inf.
+Buckets are grouped by their labels minus `le` (the name is dropped from the answer); within a
+group they are sorted by upper bound, equal bounds merged, float noise (relative 1e-12) smoothed,
+decreases flattened (monotonic envelope), then the rank q * count is located and linearly
+interpolated inside its bucket, with a lower bound of 0 for the first bucket when its bound is
+positive. A quantile in the +Inf bucket answers the highest finite bound. No +Inf bucket, fewer
+than two buckets or no observations: NaN. q < 0: -Inf; q > 1: +Inf.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 
-from harness.alerting.tsdb import Labels, label_value
+from harness.alerting.tsdb import Labels, drop_name, label_value
 
 
 def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
@@ -84,12 +84,14 @@ def _monotonic(counts: list[float]) -> list[float]:
 
 
 def histogram_quantile(q: float, vector: list[tuple[Labels, float]]) -> list[tuple[Labels, float]]:
+    """One answer per histogram: buckets grouped by all labels but `le`, the name then dropped
+    (so two histograms differing only in name collide, as in Prometheus)."""
     groups: dict[Labels, list[tuple[float, float]]] = {}
     for labels, value in vector:
         try:
             bound = float(label_value(labels, "le"))
         except ValueError:
             continue  # no `le`, or not a number: not a bucket (Prometheus ignores it too)
-        key = tuple(kv for kv in labels if kv[0] not in ("le", "__name__"))
+        key = tuple(kv for kv in labels if kv[0] != "le")
         groups.setdefault(key, []).append((bound, value))
-    return [(key, bucket_quantile(q, buckets)) for key, buckets in sorted(groups.items())]
+    return [(drop_name(key), bucket_quantile(q, buckets)) for key, buckets in groups.items()]
