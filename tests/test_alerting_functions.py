@@ -66,3 +66,13 @@ def test_histogram_quantile_of_two_histograms_with_one_label_set_is_an_error() -
         )
     one = vec(db, "histogram_quantile(0.5, request_duration_seconds_bucket)", 0)
     assert one == {labels(job="job1"): pytest.approx(0.15)}  # rank 20: 0.1 + 0.1 * (10 / 20)
+
+
+# --- time ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("t", [0, 42, 42.0])
+def test_time_is_a_float_scalar_whatever_number_the_caller_gives(t: float) -> None:
+    assert vec(TSDB(), "vector(time())", t) == {(): float(t)}
+    value = evaluate("time()", TSDB(), t)
+    assert isinstance(value, float) and value == t

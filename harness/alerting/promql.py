@@ -52,7 +52,7 @@ Value = Vector | float
 
 def evaluate(expr: str | Node, tsdb: TSDB, t: float) -> Value:
     node = compile_expr(expr) if isinstance(expr, str) else expr
-    return _Evaluator(tsdb, t).eval(node)
+    return _Evaluator(tsdb, float(t)).eval(node)  # an int t would make time() a non-float
 
 
 class _Evaluator:
