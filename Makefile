@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean debs
+.PHONY: demo test test-fast lint bench clean debs
 
 # Debian packages the tests run for real (chromium renders the post-mortem page; prometheus and
 # prometheus-alertmanager are the real alerting backend of the differential test). `make test`
@@ -25,6 +25,11 @@ test: $(STAMP) debs
 	HARNESS_REQUIRE_CHROMIUM=$(if $(filter chromium,$(DEBS)),1,) \
 	HARNESS_REQUIRE_PROMETHEUS=$(if $(filter prometheus,$(DEBS)),1,) \
 		$(BIN)/python -m pytest -q
+
+# The fast tier: every in-process test (no child process, no Debian package), under a minute.
+# A test there that starts a process fails, saying to mark it `slow` (tests/conftest.py).
+test-fast: $(STAMP)
+	HARNESS_TEST_TIER=fast $(BIN)/python -m pytest -q -m "not slow"
 
 debs:
 	@missing=""; for deb in $(DEBS); do \

@@ -1,7 +1,11 @@
-"""Shared fixtures: the factory in-process (unit tests) and on a real socket (contract tests)."""
+"""Shared fixtures: the factory in-process (unit tests) and on a real socket (contract tests);
+and the fast tier's guard: `make test-fast` runs every test not marked `slow`, and a test there
+that starts a process fails, saying to mark it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +14,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from harness.factory import ChaosStart, FactoryConfig, create_app
+from harness.factory import ChaosStart, FactoryConfig, create_app, keys, runtime
 from harness.netutil import free_port
 from harness.procs import ManagedProcess
 
@@ -27,6 +31,45 @@ ORDER: dict[str, Any] = {
         "id": 278,
     },
 }
+
+
+FAST_TIER = os.environ.get("HARNESS_TEST_TIER") == "fast"
+
+
+@pytest.fixture(autouse=True)
+def _in_process_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the fast tier, starting a child process is a mistake of the test's tier, not of the code
+    under test: the test belongs in the slow tier (`@pytest.mark.slow`)."""
+    if not FAST_TIER:
+        return
+    # matplotlib builds its font cache once per machine by running fc-list: let it, before the guard
+    import matplotlib.font_manager  # noqa: F401
+
+    def refuse(self: subprocess.Popen[bytes], args: object, *_: object, **__: object) -> None:
+        pytest.fail(f"this test starts a process ({args!r}): mark it @pytest.mark.slow")
+
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", refuse)
+
+
+@pytest.fixture(scope="session")
+def factory_key_pem(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("factory-key") / "factory-key.pem"
+    keys.load_or_create_key(path)
+    return path.read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def _one_factory_key(monkeypatch: pytest.MonkeyPatch, factory_key_pem: bytes) -> None:
+    """Every in-process factory of the session signs with one RSA key: a 2048-bit key costs
+    ~0.1 s to generate, and no test here depends on two factories having different keys."""
+
+    def shared_key(path: Path) -> Any:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(factory_key_pem)
+        return keys.load_or_create_key(path)
+
+    monkeypatch.setattr(runtime, "load_or_create_key", shared_key)
 
 
 def factory_config(**overrides: Any) -> FactoryConfig:

@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 FACTORY_ROWS = ("sign", "factory_1w", "ratio_1w_sign", "factory_2w", "ratio_2w_1w", "jwks_1w")
 
 
+@pytest.mark.slow
 def test_tiny_factory_bench_reports_every_factory_row(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     argv = ["--runs", "1", "--seconds", "0.5", "--only", "factory", "--json", str(out)]

@@ -9,6 +9,8 @@ import sys
 import httpx
 import pytest
 
+pytestmark = pytest.mark.slow  # real processes: not in `make test-fast`
+
 
 def test_demo_runs_the_fail_and_report_cycle() -> None:
     done = subprocess.run(

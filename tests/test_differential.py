@@ -14,6 +14,8 @@ import pytest
 
 from harness.alerting.backends.differential import agree, run, table, tolerance_s
 
+pytestmark = pytest.mark.slow  # real runs on both engines
+
 SCENARIOS = Path("scenarios")
 # At 60x Prometheus scrapes every 250 ms and evaluates `[1s]` windows: a stalled scrape on this
 # shared 2-core machine flips a pending alert back to inactive. 30x (500 ms, `[2s]`) holds.

@@ -22,6 +22,8 @@ from harness.netutil import free_port
 from harness.procs import ManagedProcess
 from harness.timeline import read_timeline
 
+pytestmark = pytest.mark.slow  # real processes: not in `make test-fast`
+
 SEED = Path("scenarios/seed-incident.yaml").resolve()
 
 

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # real processes: not in `make test-fast`
+
 
 @pytest.mark.parametrize(
     ("args", "named"),

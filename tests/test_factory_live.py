@@ -6,6 +6,8 @@ import httpx
 import pytest
 from conftest import ORDER, VENDOR, LiveFactory
 
+pytestmark = pytest.mark.slow  # real processes: not in `make test-fast`
+
 
 def test_reset_drops_the_connection_without_an_answer(live_factory: LiveFactory) -> None:
     with httpx.Client(timeout=5) as client:

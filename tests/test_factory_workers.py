@@ -6,8 +6,11 @@ import asyncio
 import time
 
 import httpx
+import pytest
 from conftest import ADMIN, ORDER, VENDOR, LiveFactory
 from httpx_aiohttp import AiohttpTransport
+
+pytestmark = pytest.mark.slow  # real processes: not in `make test-fast`
 
 
 def fresh_connection_statuses(live: LiveFactory, count: int) -> list[int]:

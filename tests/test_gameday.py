@@ -106,6 +106,7 @@ def assert_rolled_back(run_dir: Path, report_dir: Path) -> None:
     assert not (report_dir / GAMEDAY_FILE).exists()
 
 
+@pytest.mark.slow
 def test_a_person_acknowledges_and_resolves_from_another_process(
     gameday: tuple[subprocess.Popen[str], Path], tmp_path: Path
 ) -> None:
@@ -135,6 +136,7 @@ def test_a_person_acknowledges_and_resolves_from_another_process(
     assert "PASSED, exit 0" in output and "pager acknowledged by Ana Diner" in output
 
 
+@pytest.mark.slow
 def test_abort_rolls_back_and_exits_4(
     gameday: tuple[subprocess.Popen[str], Path], tmp_path: Path
 ) -> None:
@@ -153,6 +155,7 @@ def test_abort_rolls_back_and_exits_4(
     assert again.returncode == 2 and "no game day is running" in again.stderr
 
 
+@pytest.mark.slow
 def test_sigterm_rolls_a_game_day_back_too(
     gameday: tuple[subprocess.Popen[str], Path], tmp_path: Path
 ) -> None:

@@ -146,6 +146,7 @@ def test_load_section_errors_name_the_field(tmp_path: Path, load: dict, names: s
     assert names in str(caught.value)
 
 
+@pytest.mark.slow
 def test_a_bad_load_scenario_exits_2_before_starting_anything(tmp_path: Path) -> None:
     done = harness("load", str(scenario_file(tmp_path, {"steps": {"start": 0}})))
     assert done.returncode == ExitCode.USAGE_ERROR and "load.steps.start" in done.stderr
@@ -156,6 +157,7 @@ def test_a_bad_load_scenario_exits_2_before_starting_anything(tmp_path: Path) ->
 # Real ramps -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_healthy_ramp_writes_the_capacity_table(tmp_path: Path) -> None:
     path = scenario_file(tmp_path, {"steps": TINY, "expect": {"min_capacity": 1}})
     reports = tmp_path / "reports"
@@ -177,6 +179,7 @@ def test_a_healthy_ramp_writes_the_capacity_table(tmp_path: Path) -> None:
     assert "load healthy: step 1/2" in done.stderr and "capacity (ok orders/s)" in done.stdout
 
 
+@pytest.mark.slow
 def test_a_latency_degradation_breaks_p95_at_the_first_step(tmp_path: Path) -> None:
     load = {
         "steps": TINY,
@@ -196,6 +199,7 @@ def test_a_latency_degradation_breaks_p95_at_the_first_step(tmp_path: Path) -> N
     assert "BROKE: p95" in done.stderr
 
 
+@pytest.mark.slow
 def test_min_capacity_not_met_exits_1(tmp_path: Path) -> None:
     load = {"steps": {**TINY, "max": 2}, "expect": {"min_capacity": 1_000_000}}
     reports = tmp_path / "reports"
@@ -207,6 +211,7 @@ def test_min_capacity_not_met_exits_1(tmp_path: Path) -> None:
     assert data["exit_code"] == 1
 
 
+@pytest.mark.slow
 def test_web_ui_comes_up_on_loopback_and_stops_cleanly(tmp_path: Path) -> None:
     port = free_port()
     reports = tmp_path / "reports"

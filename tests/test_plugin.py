@@ -39,6 +39,7 @@ def leftovers(path: Path) -> str:
     return subprocess.run(["pgrep", "-af", str(path)], capture_output=True, text=True).stdout
 
 
+@pytest.mark.slow
 def test_the_plugin_is_registered_and_cheap_to_import() -> None:
     code = (
         "import sys, harness.pytest_plugin\n"
@@ -101,6 +102,7 @@ def test_harness_run_refuses_a_bad_override_or_scenario_before_starting(
     )
 
 
+@pytest.mark.slow
 def test_factory_and_service_fixtures_through_a_fail_and_report_cycle(
     pytester: pytest.Pytester,
 ) -> None:
@@ -158,6 +160,7 @@ def test_factory_and_service_fixtures_through_a_fail_and_report_cycle(
     assert leftovers(pytester.path) == ""
 
 
+@pytest.mark.slow
 def test_harness_run_returns_the_verdict(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         f"""
@@ -196,6 +199,7 @@ def test_harness_run_returns_the_verdict(pytester: pytest.Pytester) -> None:
     assert leftovers(pytester.path) == ""
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_harness_run_rolls_back_and_stops_the_session(
     pytester: pytest.Pytester,
 ) -> None:

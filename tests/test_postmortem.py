@@ -4,8 +4,6 @@ identical rebuilds, real PNG charts, runs without recovery, and `harness report`
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -204,19 +202,6 @@ def test_report_on_a_missing_folder_exits_2_naming_it(
     assert str(missing) in err and "Traceback" not in err
     assert main(["report", str(tmp_path)]) == 2
     assert str(tmp_path / "timeline.jsonl") in capsys.readouterr().err
-
-
-def test_harness_report_rebuilds_a_run_folder(tmp_path: Path) -> None:
-    write_run(tmp_path)
-    argv = [sys.executable, "-m", "harness", "report", str(tmp_path)]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    for name in (MARKDOWN, HTML, TIMECHART, LOGERRORS, "summary.json", "junit.xml"):
-        assert (tmp_path / name).is_file()
-    missing = subprocess.run(
-        [*argv[:-1], str(tmp_path / "nope")], capture_output=True, text=True, timeout=60
-    )
-    assert missing.returncode == 2 and "Traceback" not in missing.stderr
 
 
 def test_a_chart_failure_at_the_end_of_a_run_keeps_the_run(

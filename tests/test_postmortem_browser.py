@@ -14,6 +14,8 @@ from test_postmortem import SECTIONS, write_run
 
 from harness.report import HTML, rebuild
 
+pytestmark = pytest.mark.slow  # a real browser process: not in `make test-fast`
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Flags the closed network here needs: no background connections that would be refused.
 FLAGS = [

@@ -14,6 +14,8 @@ from harness.netutil import free_port
 from harness.procs import ManagedProcess
 from harness.runner.preflight import PreflightError, canary_order
 
+pytestmark = pytest.mark.slow  # real processes: not in `make test-fast`
+
 
 def service(tmp: Path, factory_url: str, key: str = VENDOR_KEY) -> tuple[ManagedProcess, str]:
     port = free_port()

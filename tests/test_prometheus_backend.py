@@ -151,6 +151,7 @@ def test_a_scale_past_the_floors_says_which_fields_and_what_was_used() -> None:
     assert "WARNING alerting.scrape_interval" in config.describe()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not shutil.which("promtool"), reason="promtool (Debian prometheus) missing")
 @pytest.mark.parametrize("name", ["seed-incident", "throttle", "badjwt", "noisy-baseline"])
 def test_generated_files_pass_promtool_and_amtool(name: str, tmp_path: Path) -> None:

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from harness.timeline import read_timeline
+
+pytestmark = pytest.mark.slow  # real processes: not in `make test-fast`
 
 
 def test_the_seed_incident_passes_with_two_processes(tmp_path: Path) -> None:

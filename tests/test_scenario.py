@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -79,39 +77,6 @@ def test_unreadable_yaml_is_a_usage_error(tmp_path: Path, text: str) -> None:
     path.write_text(text)
     with pytest.raises(ScenarioError):
         load_scenario(path)
-
-
-def test_validate_command_exits_2_on_a_bad_file_without_traceback(tmp_path: Path) -> None:
-    bad = write(tmp_path, chaos__type="explode")
-    done = subprocess.run(
-        [sys.executable, "-m", "harness", "validate", str(SEED), str(bad)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 2
-    assert "seed-incident.yaml: ok" in done.stdout
-    assert "chaos.type" in done.stderr and "Traceback" not in done.stderr
-
-
-def test_run_with_a_bad_scenario_exits_2_and_starts_nothing(tmp_path: Path) -> None:
-    bad = write(tmp_path, traffic__diners=-1)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "harness",
-            "run",
-            str(bad),
-            "--report-dir",
-            str(tmp_path / "reports"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 2 and "traffic.diners" in done.stderr
-    assert not (tmp_path / "reports").exists()
 
 
 @pytest.mark.parametrize(

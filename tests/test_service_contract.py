@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from service_support import FACTORY_ADMIN, FACTORY_KEY, ORDER, metric, read_log
 
 from harness.netutil import free_port
 from harness.procs import ManagedProcess, ProcessGroup
+
+pytestmark = pytest.mark.slow  # real processes: not in `make test-fast`
 
 
 def test_order_fail_report_and_recover_over_real_sockets(tmp_path: Path) -> None:

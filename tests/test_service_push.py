@@ -110,6 +110,7 @@ def test_a_failed_loki_push_keeps_its_lines_for_the_next() -> None:
     assert [line for _, line, _ in buffer.lines] == ["a", "b", "c"]
 
 
+@pytest.mark.slow
 def test_a_running_service_pushes_metrics_and_logs(collector: Collector, tmp_path: Path) -> None:
     factory = LiveFactory(tmp_path / "factory", order_delay_ms="0")
     port = free_port()

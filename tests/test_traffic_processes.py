@@ -21,6 +21,8 @@ from test_traffic_run import Run, Stack, run_traffic, stack, wait_for_outcomes
 
 from harness.traffic.events import tail_events
 
+pytestmark = pytest.mark.slow  # real processes: not in `make test-fast`
+
 __all__ = ["stack"]  # the module-scoped servers of test_traffic_run, started once for this file
 
 

@@ -29,6 +29,8 @@ from harness.procs import ManagedProcess, ProcessGroup
 from harness.traffic.config import TrafficConfig
 from harness.traffic.events import OrderEvent, read_events, tail_events
 
+pytestmark = pytest.mark.slow  # real processes: not in `make test-fast`
+
 VENDOR_KEY = "0123456789abcdef0123456789abcdef"
 ADMIN = {"authorization": "Bearer traffic-admin"}
 ORDER_DELAY_MS = 300
