@@ -97,7 +97,7 @@ class Runner:
         results = []
         for t in case.times():
             try:
-                results.append(evaluate(tree, self.db, t))
+                results.append(evaluate(tree, self.db, t, case.start_s, case.end_s))
             except EvalError as exc:
                 return _failed(case, str(exc))
             except Exception as exc:  # a crash is a defect to report, not a reason to stop

@@ -91,12 +91,13 @@ class Series:
         self.vs.append(value)
         return True
 
-    def latest(self, t_ms: int, lookback_ms: int) -> float | None:
-        """The newest sample in (t - lookback, t], or None if none or it is a staleness marker."""
+    def latest(self, t_ms: int, lookback_ms: int) -> tuple[int, float] | None:
+        """The newest sample (ms, value) in (t - lookback, t]; None if none or it is stale."""
         i = bisect_right(self.ts, t_ms) - 1
         if i < 0 or self.ts[i] <= t_ms - lookback_ms:
             return None
-        return self.vs[i]
+        value = self.vs[i]
+        return None if value is None else (self.ts[i], value)
 
     def window(self, t_ms: int, range_ms: int) -> list[tuple[int, float]]:
         """The samples in the left-open range (t - range, t], staleness markers left out."""
@@ -181,12 +182,18 @@ class TSDB:
 
     def select(self, matchers: Iterable[Matcher], t: float) -> list[tuple[Labels, float]]:
         """Instant vector selector at t: each matching series' latest sample within lookback."""
+        return [(labels, value) for labels, _, value in self.select_samples(matchers, t)]
+
+    def select_samples(
+        self, matchers: Iterable[Matcher], t: float
+    ) -> list[tuple[Labels, int, float]]:
+        """As `select`, with each sample's own time in ms (for timestamp())."""
         t_ms = to_ms(t)
         out = []
         for series in self._matching(list(matchers)):
-            value = series.latest(t_ms, self.lookback_ms)
-            if value is not None:
-                out.append((series.labels, value))
+            sample = series.latest(t_ms, self.lookback_ms)
+            if sample is not None:
+                out.append((series.labels, sample[0], sample[1]))
         return out
 
     def select_range(
