@@ -56,7 +56,11 @@ def bad(doc: Any, where: str = "alerting.rules") -> ConfigError:
     [
         ({"expr": "up"}, "alerting.rules[0].alert", "`alert` name"),
         ({"alert": "A"}, "alerting.rules[0].expr", "rule 'A'"),
-        ({"alert": "A", "expr": "histogram_count(up)"}, "alerting.rules[0].expr", "`histogram_count()`"),
+        (
+            {"alert": "A", "expr": "histogram_count(up)"},
+            "alerting.rules[0].expr",
+            "`histogram_count()`",
+        ),
         ({"alert": "A", "expr": "rate(up)"}, "alerting.rules[0].expr", "invalid PromQL"),
         ({"alert": "A", "expr": "up", "for": "1x"}, "alerting.rules[0].for", "duration"),
         ({"alert": "A", "expr": "up", "for": 60}, "alerting.rules[0].for", "duration"),
