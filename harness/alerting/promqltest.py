@@ -30,13 +30,10 @@ import promql_parser as pp
 
 from harness.alerting import promqltest_format as fmt
 from harness.alerting.promql import EvalError, evaluate
-from harness.alerting.syntax import compile_expr
+from harness.alerting.syntax import NATIVE_ONLY, compile_expr
 from harness.alerting.tsdb import TSDB, Labels, Matcher, make_labels
 from harness.errors import ConfigError
 
-NATIVE_FUNCS = frozenset(
-    {"histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar"}
-)
 EPSILON = 1e-6  # promqltest's defaultEpsilon
 MIN_NORMAL = 2.2250738585072014e-308
 
@@ -114,7 +111,7 @@ class Runner:
         except ValueError:
             return False
         for node in _walk(tree):
-            if isinstance(node, pp.Call) and node.func.name in NATIVE_FUNCS:
+            if isinstance(node, pp.Call) and node.func.name in NATIVE_ONLY:
                 return True
             if isinstance(node, pp.VectorSelector) and self._touches_histogram(node):
                 return True
