@@ -66,12 +66,27 @@ class Service(Strict):
     telemetry_port: int | None = Field(
         None, ge=1, le=65535, description="where the harness takes pushes and webhooks"
     )
+    command: str | None = Field(
+        None, min_length=1, description="start the team's service (sh -c), after our factory"
+    )
+    cwd: str | None = Field(None, description="the command's working directory")
+    env: dict[str, str] = Field(default_factory=dict, description="added to the command's env")
+    start_timeout: Duration = Field(60.0, gt=0, description="wall seconds to answer on url")
+    admin: str | None = Field(
+        None, pattern=r"^[^:\s]+:.+$", description="EMAIL:PASSWORD of an admin (adds a menu item)"
+    )
+    order_counter: str = Field(
+        'http_requests_total{method="POST",route="/api/order"}',
+        description="the service's counter of POST /api/order requests, for the accounting",
+    )
 
     @model_validator(mode="after")
     def _external_only(self) -> Service:
-        if self.url is None and (self.factory_port or self.vendor_key or self.metrics == "push"):
+        team_only = self.factory_port or self.vendor_key or self.metrics == "push"
+        if self.url is None and (team_only or self.command or self.admin):
             raise ValueError(
-                "factory_port, vendor_key and metrics: push need `url` (a team's service)"
+                "factory_port, vendor_key, metrics: push, command and admin need `url` "
+                "(a team's service: the URL it answers on)"
             )
         return self
 

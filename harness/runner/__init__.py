@@ -28,8 +28,14 @@ from harness.procs import ProcessGroup
 from harness.results import render, write_outputs
 from harness.runner.finish import rollback, service_order_count
 from harness.runner.loop import RunAborted, RunLoop
-from harness.runner.preflight import canary_order
-from harness.runner.stack import FactoryControl, Stack, start_scenario_servers, start_traffic
+from harness.runner.preflight import canary
+from harness.runner.stack import (
+    FactoryControl,
+    Stack,
+    start_scenario_servers,
+    start_team_service,
+    start_traffic,
+)
 from harness.scenario import Scenario, load_scenario
 from harness.timeline import (
     ChaosArmed,
@@ -115,12 +121,13 @@ def execute(
     loop: RunLoop | None = None
     try:
         stack = start_scenario_servers(group, run_dir, scenario)
+        loop = make_loop(scenario, stack, timeline, group)
+        start_team_service(group, stack, scenario, loop.open_inbox())
         for name, url in (("factory", stack.factory_url), ("service", stack.service_url)):
             timeline.add(ServerStarted(name=name, url=url))
-        loop = make_loop(scenario, stack, timeline, group)
         if scenario.service.url is not None:  # a team's service: is it wired to our factory?
             loop.orders_before = orders_before(scenario, stack)
-            canary_order(stack.service_url, stack.factory_url, stack.vendor_key)
+            loop.probe_item = canary(stack, scenario)
             loop.probes += 1  # the canary is an order the service counted, not a diner's
         for rule in loop.watch.rule_events():
             timeline.add(rule)
@@ -151,6 +158,8 @@ def execute(
                 status, reason = "error", f"rollback failed: {exc!r}; servers stopped"
             finally:
                 group.stop()
+                if loop is not None:
+                    loop.close_inbox()  # after the service: its last pushes are not refused
     return RunResult(run_dir, finish(timeline, scenario, run_dir, status, reason))
 
 
@@ -159,7 +168,7 @@ def orders_before(scenario: Scenario, stack: Stack) -> int | None:
     when it pushes its metrics: its first push comes after the diners start."""
     if scenario.service.metrics == "push":
         return None
-    return service_order_count(stack) or 0  # no series yet: no order yet
+    return service_order_count(stack, scenario.service.order_counter) or 0  # none yet: 0
 
 
 @contextlib.contextmanager

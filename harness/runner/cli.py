@@ -47,6 +47,14 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
         help="run the diners in a Locust master and N worker processes on 127.0.0.1 "
         "(default: the scenario's traffic.processes, 1)",
     )
+    run.add_argument(
+        "--rules",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="your Prometheus rule file (groups: [{name, rules}]) instead of the scenario's "
+        "alerting.rules",
+    )
     run.set_defaults(run=_run)
     validate = commands.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario files")
@@ -60,6 +68,8 @@ SERVICE_FLAGS = {
     "vendor_key": ("--vendor-key", "KEY", "the factory.apiKey your service already has"),
     "metrics": ("--metrics", "{scrape,push}", "GET URL/metrics, or your service pushes them"),
     "telemetry_port": ("--telemetry-port", "PORT", "where your service pushes OTLP/Loki"),
+    "command": ("--service-cmd", "CMD", "start your service with CMD (sh -c; service.command)"),
+    "admin": ("--service-admin", "EMAIL:PASSWORD", "an admin, to add a menu item if empty"),
 }
 
 
@@ -92,8 +102,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """--processes and --alerting, as scenario fields."""
+    """--processes, --alerting and --rules, as scenario fields."""
     given = {"traffic__processes": args.processes, "alerting__backend": args.alerting}
+    if args.rules is not None:
+        from harness.alerting.rules import rules_from_file
+
+        given["alerting__rules"] = rules_from_file(args.rules)
     if args.alerting == "external":  # your alerting evaluates: the file's rules are not ours
         given["alerting__rules"] = []
     return {field: value for field, value in given.items() if value is not None}

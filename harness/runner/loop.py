@@ -12,6 +12,7 @@ import threading
 import time
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 import httpx
 
@@ -60,7 +61,8 @@ def inbox_for(scenario: Scenario, watch: AlertWatch, timeline: Timeline) -> Inbo
     if service.url is None and scenario.alerting.backend != "external":
         return None
     tsdb = watch.tsdb if isinstance(watch, Watch) else TSDB()  # Prometheus scrapes on its own
-    return Inbox(tsdb, timeline, service.factory_host, service.telemetry_port or 0)
+    port = service.telemetry_port or 0
+    return Inbox(tsdb, timeline, service.factory_host, port, service.order_counter)
 
 
 class RunLoop:
@@ -90,6 +92,7 @@ class RunLoop:
         # What the service had counted before the run (None: unknown, a pushing team service).
         self.orders_before: int | None = 0
         self.failed_probes = 0
+        self.probe_item: dict[str, Any] | None = None  # from the team's menu (the canary's)
 
     def register_probe_diner(self) -> str:
         """The runner's own diner, for probe orders; registered before any chaos."""
@@ -127,15 +130,21 @@ class RunLoop:
         assert task is not None
         if threading.current_thread() is threading.main_thread():
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        await self._loop(probe_token)
+
+    def open_inbox(self) -> str:
+        """Start the inbox (before the team's service exists: it pushes from its first second);
+        it stays up through the rollback. Returns its URL ("" without an inbox)."""
+        if self.inbox is None:
+            return ""
+        url = self.inbox.start()
+        self.timeline.add(ServerStarted(name="inbox", url=url))
+        print(f"inbox: pushes and webhooks to {url} (see the README's inbox paths)", flush=True)
+        return url
+
+    def close_inbox(self) -> None:
         if self.inbox is not None:
-            url = await self.inbox.start()
-            self.timeline.add(ServerStarted(name="inbox", url=url))
-            print(f"inbox: pushes and webhooks to {url} (see the README's inbox paths)", flush=True)
-        try:
-            await self._loop(probe_token)
-        finally:
-            if self.inbox is not None:
-                await self.inbox.stop()
+            self.inbox.stop()
 
     async def _loop(self, probe_token: str) -> None:
         async with httpx.AsyncClient(timeout=10) as client:
@@ -192,6 +201,7 @@ class RunLoop:
         """Webhooks from the team's alerting, and the log lines its service pushed."""
         if self.inbox is None:
             return
+        self.inbox.drain()
         for event, at in self.inbox.take_events():
             self.react(event, self.timeline.st(at))
         urls, errors = self.inbox.take_logs()
@@ -265,7 +275,7 @@ class RunLoop:
             recovered: Recovered | None = Recovered(how="the factory ended the chaos")
         else:
             answered, recovered = await probe_order(
-                client, self.stack.service_url, self.stack.factory_url, token
+                client, self.stack.service_url, self.stack.factory_url, token, self.probe_item
             )
             self.probes += answered  # only orders the service saw count against its counter
         if recovered is None:
