@@ -137,7 +137,7 @@ def describe(step: Step, condition: str = "") -> str:
 def _body(step: Step) -> str:
     if isinstance(step, QueryNode):
         kind = "instant" if step.instant else f"range, step {format_duration(step.step_s)}"
-        window = f"last {format_duration(step.from_s)}" if step.from_s else "now"
+        window = f"last {format_duration(step.from_s)}" if not step.instant else "at evaluation"
         if step.to_s:
             window += f" until {format_duration(step.to_s)} ago"
         return f"query `{step.expr_text}` ({kind}, {window}; data source {step.datasource_uid})"
