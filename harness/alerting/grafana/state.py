@@ -189,7 +189,10 @@ def _error_labels(exc: PipelineError) -> Labels:
     return make_labels({"ref_id": exc.ref_id})
 
 
-def _coarse(state: str) -> str:
+def coarse_state(state: str) -> str:
+    """A Grafana state as the timeline's alert states name it (Prometheus's, lower case)."""
+    if state in ("pending", "firing", "inactive", "resolved"):
+        return state
     return "pending" if state == "Pending" else "firing" if state in FIRING_STATES else "inactive"
 
 
@@ -211,7 +214,7 @@ def _transitions(
     rule: GrafanaRule, inst: Instance, before: str, old: tuple[str, dict[str, str]], t: float
 ) -> list[AlertTransition]:
     new = _identity(rule, inst, inst.state)
-    c_old, c_new = _coarse(before), _coarse(inst.state)
+    c_old, c_new = coarse_state(before), coarse_state(inst.state)
     if old == new:
         steps = [(new, c_old, c_new)] if c_old != c_new else []
     else:  # e.g. Pending (the rule's name) -> NoData (DatasourceNoData): two alerts
