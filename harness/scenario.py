@@ -99,6 +99,10 @@ class Alerting(Strict):
     scrape_interval: Duration = 15.0
     evaluation_interval: Duration = 60.0
     rules: list[dict[str, Any]] = Field(default_factory=list)
+    grafana_rules: str | None = Field(
+        None,
+        description="a Grafana alert-rule export judged instead of `rules` (docs/grafana-rules.md)",
+    )
     group_by: list[str] = Field(default_factory=lambda: ["alertname"])
     group_wait: Duration = 30.0
     group_interval: Duration = 300.0
@@ -110,6 +114,11 @@ class Alerting(Strict):
             raise ValueError(
                 "backend external: your own alerting evaluates the rules and posts its webhooks "
                 "to the harness; remove `rules` (or use backend builtin)"
+            )
+        if self.grafana_rules is not None and (self.rules or self.backend != "builtin"):
+            raise ValueError(
+                "grafana_rules are judged by the built-in evaluator instead of `rules`: remove "
+                "`rules` and use backend builtin"
             )
         return self
 
@@ -279,5 +288,21 @@ def check_rules(path: Path, scenario: Scenario) -> None:
 
     try:
         load_rules(scenario.alerting.rules, where="alerting.rules")
+        if scenario.alerting.grafana_rules is not None:
+            scenario.alerting.grafana_rules = _grafana_file(path, scenario.alerting.grafana_rules)
     except UsageError as exc:
         raise ScenarioError(f"{path}: {exc.message}", fix=exc.fix) from None
+
+
+def _grafana_file(scenario_path: Path, name: str) -> str:
+    """The export's absolute path (relative to the scenario file), checked to load."""
+    from harness.alerting.grafana.load import GrafanaRules
+    from harness.alerting.rulefile import load_rules
+
+    file = (scenario_path.parent / name).resolve()
+    if not isinstance(load_rules(file), GrafanaRules):
+        raise ScenarioError(
+            f"alerting.grafana_rules: {name} is not a Grafana export",
+            fix="put Prometheus rules under alerting.rules, or export the rules from Grafana",
+        )
+    return str(file)

@@ -133,6 +133,12 @@ def _processes(text: str) -> int:
     return int(text)
 
 
+def _rules_text(alerting: Any) -> str:
+    if alerting.grafana_rules is not None:
+        return f"Grafana rules {Path(alerting.grafana_rules).name}"
+    return f"{len(alerting.rules)} alert rules"
+
+
 def _validate(args: argparse.Namespace) -> int:
     from harness.scenario import load_scenario
 
@@ -140,6 +146,6 @@ def _validate(args: argparse.Namespace) -> int:
         scenario = load_scenario(path)
         print(
             f"{path}: ok ({scenario.name}, chaos {scenario.chaos.type}, "
-            f"{len(scenario.alerting.rules)} alert rules, time scale {scenario.time_scale}x)"
+            f"{_rules_text(scenario.alerting)}, time scale {scenario.time_scale}x)"
         )
     return ExitCode.OK

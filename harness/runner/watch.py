@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from harness.alerting.engine import AlertEngine, AlertTransition
+from harness.alerting.grafana.state import GrafanaEngine, coarse_state
+from harness.alerting.grafana.watch import grafana_watch
 from harness.alerting.notify import Notification, Notifier
 from harness.alerting.rules import AlertRule as Rule
 from harness.alerting.rules import load_rules
@@ -50,18 +52,26 @@ def make_watch(
 class Watch:
     def __init__(self, alerting: Alerting, who: str = "on-call", *, scrape: bool = True) -> None:
         self.tsdb = TSDB()
-        rules = load_rules(alerting.rules, where="alerting.rules")
-        self.rules = [rule for group in rules for rule in group.rules]
-        self.engine = AlertEngine(rules, alerting.evaluation_interval, self.tsdb)
-        self.notifier = Notifier(
-            alerting.group_by,
-            alerting.group_wait,
-            alerting.group_interval,
-            alerting.repeat_interval,
-        )
+        self.engine: AlertEngine | GrafanaEngine
+        if alerting.grafana_rules is not None:
+            self.engine, self.notifier, self.rules = grafana_watch(
+                alerting.grafana_rules, self.tsdb
+            )
+        else:
+            rules = load_rules(alerting.rules, where="alerting.rules")
+            self.rules = rule_events([rule for group in rules for rule in group.rules])
+            self.engine = AlertEngine(rules, alerting.evaluation_interval, self.tsdb)
+            self.notifier = Notifier(
+                alerting.group_by,
+                alerting.group_wait,
+                alerting.group_interval,
+                alerting.repeat_interval,
+            )
         self.scrape_every = alerting.scrape_interval
         self.next_scrape = 0.0
         self.first_eval = alerting.evaluation_interval
+        if isinstance(self.engine, GrafanaEngine):  # each group runs on its own interval
+            self.first_eval = min(r.interval_s for r in self.engine.rules)
         self.who = who
         self.scrape_service = scrape  # False: the service pushes its metrics (see runner.inbox)
         self.scraped = False  # the last scrape worked
@@ -118,10 +128,10 @@ class Watch:
         )
 
     def rule_events(self) -> list[AlertRule]:
-        return rule_events(self.rules)
+        return self.rules
 
     def summary(self) -> str:
-        states = {a.state for a in self.engine.alerts()}
+        states = {coarse_state(a.state) for a in self.engine.alerts()}
         return next((s for s in ("firing", "pending") if s in states), "inactive")
 
 
