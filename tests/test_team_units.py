@@ -205,3 +205,23 @@ def test_no_service_counter_is_said_not_claimed(tmp_path: Path) -> None:
     assert counted.consistent and "no service counter" in counted.detail
     assert "orders_total" in counted.detail
     assert account(stack, timeline, 1, 1).detail == "all orders counted"
+
+
+def test_rules_from_a_team_file_replace_the_scenarios(tmp_path: Path) -> None:
+    from harness.alerting.rulefile import rules_overrides
+
+    path = tmp_path / "team-rules.yml"
+    path.write_text(
+        "groups:\n  - name: pizza\n    interval: 20s\n    rules:\n"
+        "      - alert: TeamFailures\n        expr: sum(increase(pizza_purchases_total[1m])) > 2\n"
+    )
+    given = rules_overrides(path)
+    assert given["alerting__evaluation_interval"] == 20
+    s = tmp_path / "s.yaml"
+    s.write_text((SCENARIOS / "seed-incident.yaml").read_text())
+    scenario = load_scenario(s, overrides=given)
+    assert [r["alert"] for r in scenario.alerting.rules] == ["TeamFailures"]
+    assert scenario.alerting.evaluation_interval == 20
+    path.write_text("groups:\n  - name: pizza\n    rules:\n      - alert: X\n        expr: sum(\n")
+    with pytest.raises(ConfigError, match=r"team-rules\.yml"):
+        rules_overrides(path)

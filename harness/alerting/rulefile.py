@@ -36,3 +36,26 @@ def load_rules(path: str | Path) -> list[RuleGroup] | GrafanaRules:
     if is_grafana_document(doc):
         return load_grafana_document(doc, str(path))
     return load_prometheus_rules(doc, str(path))
+
+
+def rules_overrides(path: Path) -> dict[str, object]:
+    """`--rules FILE` as scenario fields: a Grafana export becomes `alerting.grafana_rules`,
+    a Prometheus rule file the `alerting.rules` list (every group's rules, checked first)."""
+    doc = read_rule_document(path)
+    if is_grafana_document(doc):
+        load_grafana_document(doc, str(path))  # every error names the file and the rule
+        return {"alerting__grafana_rules": str(path.resolve()), "alerting__rules": []}
+    groups = load_prometheus_rules(doc, str(path))
+    if isinstance(doc, list):
+        return {"alerting__rules": doc}
+    rules = [rule for group in doc["groups"] for rule in group.get("rules") or []]  # type: ignore[index]
+    intervals = {g.interval_s for g in groups}
+    if len(intervals) > 1:
+        raise ConfigError(
+            str(path),
+            "its groups have different evaluation intervals; a run evaluates every rule on one",
+            fix="give the groups one interval (or none), or set alerting.evaluation_interval",
+        )
+    (interval,) = intervals
+    every = {} if interval is None else {"alerting__evaluation_interval": interval}
+    return {"alerting__rules": rules, **every}

@@ -78,21 +78,6 @@ def load_rules_yaml(text: str, where: str) -> list[RuleGroup]:
     return load_rules(doc, where)
 
 
-def rules_from_file(path: Path) -> list[dict[str, Any]]:
-    """The alerting rules of a team's Prometheus rule file (`--rules FILE`), as a scenario's
-    `alerting.rules` list: every group's rules, checked like the scenario's own."""
-    where = str(path)
-    try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(where, f"cannot read it ({exc})", fix="check the path") from None
-    load_rules_yaml(text, where)  # every error names the file and the rule
-    doc = yaml.safe_load(text)
-    if isinstance(doc, list):
-        return list(doc)
-    return [rule for group in doc["groups"] for rule in group.get("rules") or []]
-
-
 def load_rules(doc: object, where: str) -> list[RuleGroup]:
     """A rule-file document ({groups: [...]}) or a bare list of rule dicts."""
     if isinstance(doc, list):

@@ -54,8 +54,8 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
         type=Path,
         default=None,
         metavar="FILE",
-        help="your Prometheus rule file (groups: [{name, rules}]) instead of the scenario's "
-        "alerting.rules",
+        help="your rule file instead of the scenario's alerting.rules: Prometheus's format "
+        "(groups: [{name, rules}]) or a Grafana alert-rule export (YAML or JSON)",
     )
     run.set_defaults(run=_run)
     validate = commands.add_parser("validate", help="check scenario files without running them")
@@ -107,9 +107,9 @@ def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """--processes, --alerting and --rules, as scenario fields."""
     given = {"traffic__processes": args.processes, "alerting__backend": args.alerting}
     if args.rules is not None:
-        from harness.alerting.rules import rules_from_file
+        from harness.alerting.rulefile import rules_overrides
 
-        given["alerting__rules"] = rules_from_file(args.rules)
+        given |= rules_overrides(args.rules)
     if args.alerting == "external":  # your alerting evaluates: the file's rules are not ours
         given["alerting__rules"] = []
     return {field: value for field, value in given.items() if value is not None}
