@@ -18,9 +18,9 @@ from harness.alerting.backends.promconfig import EngineConfig, scrape_target
 from harness.alerting.backends.prometheus import PrometheusWatch, find_binary
 from harness.alerting.backends.receiver import Receiver
 from harness.alerting.backends.scaling import Scaler, prom_duration, scale_expr, scale_rules
+from harness.alerting.diners import DinerSeries
 from harness.errors import ServerError
 from harness.procs import ProcessGroup
-from harness.runner.diners import DinerSeries
 from harness.scenario import ScenarioError, load_scenario
 from harness.timeline import Timeline
 

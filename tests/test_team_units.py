@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from harness.alerting.diners import DinerSeries
 from harness.alerting.tsdb import TSDB
 from harness.errors import ConfigError
 from harness.report_urls import on_factory
-from harness.runner.diners import DinerSeries
 from harness.runner.finish import account
 from harness.runner.inbox import PushedSamples
 from harness.runner.preflight import PreflightError, menu_item, refused

@@ -16,13 +16,13 @@ from typing import Any
 
 import httpx
 
+from harness.alerting.diners import DinerSeries
 from harness.alerting.tsdb import TSDB
 from harness.autoreport import AutoReporter, find_report_urls, probe_order
 from harness.durations import format_duration
 from harness.errors import ServerError
 from harness.pager import NothingToAcknowledge, Pager
 from harness.procs import ProcessGroup
-from harness.runner.diners import DinerSeries
 from harness.runner.inbox import Inbox
 from harness.runner.stack import FactoryControl, Stack
 from harness.runner.tails import JsonLinesTail, error_line
@@ -82,7 +82,7 @@ class RunLoop:
         self.orders_offset = 0  # bytes of the diners' events file already read
         self.service_log = JsonLinesTail(stack.service_log)
         self.outcomes: Counter[str] = Counter({o: 0 for o in OUTCOMES})
-        self.diners = DinerSeries()
+        self.diners = DinerSeries(OUTCOMES)
         self.seen_transitions = 0
         self.phase = ""
         self.started_st: float | None = None

@@ -18,9 +18,9 @@ import time
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from harness.alerting.diners import NAMES as DINER_SERIES
 from harness.alerting.nodes import metric_names
 from harness.alerting.rules import load_rules
-from harness.runner.diners import DinerSeries
 from harness.runner.inbox import Inbox
 from harness.scenario import Scenario
 from harness.timeline import TelemetryProblem
@@ -66,7 +66,7 @@ def service_metrics(scenario: Scenario) -> set[str]:
 
 
 def diner_names() -> set[str]:
-    return {name for name, _, _ in DinerSeries().samples()}
+    return set(DINER_SERIES)
 
 
 def scraped_names(service_url: str) -> tuple[set[str], list[TelemetryProblem]]:

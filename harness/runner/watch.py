@@ -10,15 +10,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from harness.alerting.engine import AlertEngine, AlertTransition
+from harness.alerting.diners import DinerSeries
+from harness.alerting.engine import AlertEngine
 from harness.alerting.grafana.state import GrafanaEngine, coarse_state
 from harness.alerting.grafana.watch import grafana_watch
 from harness.alerting.notify import Notification, Notifier
-from harness.alerting.rules import AlertRule as Rule
+from harness.alerting.record import alert_event, rule_events
 from harness.alerting.rules import load_rules
 from harness.alerting.tsdb import TSDB, ExpositionError
 from harness.procs import ProcessGroup
-from harness.runner.diners import DinerSeries
 from harness.scenario import Alerting, Scenario
 from harness.timeline import Alert, AlertRule, Event, Notified, TelemetryProblem, Timeline
 
@@ -133,30 +133,6 @@ class Watch:
     def summary(self) -> str:
         states = {coarse_state(a.state) for a in self.engine.alerts()}
         return next((s for s in ("firing", "pending") if s in states), "inactive")
-
-
-def alert_event(tr: AlertTransition) -> Alert:
-    fields = {
-        "alertname": tr.alertname,
-        "labels": tr.labels,
-        "state_from": tr.state_from,
-        "state_to": tr.state_to,
-        "value": tr.value,
-    }
-    return Alert.model_validate(fields)
-
-
-def rule_events(rules: list[Rule]) -> list[AlertRule]:
-    """The rules as the timeline records them (the post-mortem quotes them)."""
-    return [
-        AlertRule(
-            alertname=r.name,
-            expr=r.expr_text,
-            for_s=r.for_s,
-            keep_firing_for_s=r.keep_firing_for_s,
-        )
-        for r in rules
-    ]
 
 
 def active_alerts(events: list[Any]) -> dict[str, str]:

@@ -29,12 +29,12 @@ from harness.alerting.backends.amwebhook import PayloadError, epoch, parse_paylo
 from harness.alerting.backends.promconfig import EngineConfig
 from harness.alerting.backends.readiness import wait_ready, wait_warm
 from harness.alerting.backends.receiver import Receiver
+from harness.alerting.diners import DinerSeries
+from harness.alerting.record import rule_events
 from harness.alerting.rules import load_rules
 from harness.errors import ServerError
 from harness.netutil import free_port
 from harness.procs import ManagedProcess, ProcessGroup
-from harness.runner.diners import DinerSeries
-from harness.runner.watch import rule_events
 from harness.scenario import Scenario
 from harness.timeline import Alert, AlertRule, Event, Notified, Timeline
 

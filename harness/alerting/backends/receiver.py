@@ -2,7 +2,7 @@
 
 - `POST /alertmanager/state` and `/alertmanager/pager`: Alertmanager's webhooks; each payload
   is queued with its route and arrival time for the run loop to read (`drain`);
-- `GET /metrics`: the diners' own series (harness.runner.diners: orders by outcome, latency),
+- `GET /metrics`: the diners' own series (harness.alerting.diners: orders by outcome, latency),
   for Prometheus to scrape as the `diners` job (the built-in engine ingests the same counts);
 - `GET /-/ready`.
 
@@ -29,9 +29,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from harness.alerting.backends.promconfig import METRICS_PATH, PAGER_PATH, STATE_PATH
+from harness.alerting.diners import DinerSeries
 from harness.netutil import free_port, wait_healthy
 from harness.procs import ManagedProcess
-from harness.runner.diners import DinerSeries
 
 Received = tuple[str, Any, float]  # route ("state" | "pager"), JSON payload, wall arrival time
 

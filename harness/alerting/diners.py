@@ -6,27 +6,31 @@
                                                            at any time scale)
 
 The built-in evaluator ingests `samples()`; the Prometheus backend serves the same series
-through `collect()` (a prometheus_client collector), so both see one definition.
+through `collect()` (a prometheus_client collector), so both see one definition. The outcomes
+come from whoever counts them (the runner passes the traffic's OUTCOMES: alerting never
+imports the traffic).
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 
-from harness.traffic.events import OUTCOMES
-
 BUCKETS_S = (0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
 JOB = {"job": "diners"}
+NAMES = frozenset(
+    {"diner_orders_total"}
+    | {f"diner_order_latency_seconds_{part}" for part in ("bucket", "sum", "count")}
+)
 Sample = tuple[str, dict[str, str], float]  # name, labels, value
 
 
 class DinerSeries:
-    def __init__(self) -> None:
-        self.outcomes: Counter[str] = Counter({o: 0 for o in OUTCOMES})
+    def __init__(self, outcomes: Iterable[str] = ()) -> None:
+        self.outcomes: Counter[str] = Counter({o: 0 for o in outcomes})  # each shown from 0
         self.buckets = [0] * (len(BUCKETS_S) + 1)  # per bucket, not cumulative; last: +Inf
         self.latency_sum = 0.0
 
