@@ -3,8 +3,8 @@
 `StepPlan(start=16, step=16, max=256, step_s=10)` runs 16 diners for 10 s, then 32, 48, ... up to
 256 (the last step is capped at `max`), then ends. `plan.at(t)` says which step runs `t` seconds
 after the ramp began (None once it is over); `plan.tick(t)` is what a Locust shape returns. The
-traffic process's shape class (diner.py) only wraps this; harness.load reads the same plan to know
-what it measured. This module does not import locust.
+traffic process's shape class (locustfile.py) only wraps this; harness.load reads the same plan to
+know what it measured. This module does not import locust.
 """
 
 from __future__ import annotations
