@@ -14,6 +14,7 @@ from typing import Any
 
 from harness.errors import HarnessError, ServerError
 from harness.load.config import Degradation, Load
+from harness.load.live import Live
 from harness.load.measure import EventsReader, StepResult, measure_steps, ms
 from harness.procs import ManagedProcess, ProcessGroup
 from harness.runner import signals_held
@@ -98,6 +99,7 @@ def traffic_config(
         request_timeout_s=max(5.0, load.order_timeout),
         slow_after_s=load.order_timeout,  # the p95 expectation judges latency, not `slow`
         journey={"order": 1, "history": 0, "menu": 0},
+        steady_start=True,
         pizzas_per_order=load.pizzas,
         seed=seed,
         max_orders=math.ceil(run_time_s * ORDERS_PER_S_BOUND),
@@ -121,8 +123,26 @@ def step_line(name: str, plan: StepPlan, step: StepResult) -> str:
     return (
         f"load {name}: step {step.index + 1}/{plan.count} {step.diners:>4} diners: "
         f"{step.good_per_s:7.1f} ok orders/s, p95 {ms(step.p95_s)}, "
-        f"errors {step.error_ratio:.1%} ({step.orders} orders): {verdict}"
+        f"errors {step.error_ratio:.1%} ({step.orders} orders){usage_text(step)}: {verdict}"
     )
+
+
+def usage_text(step: StepResult) -> str:
+    u = step.usage
+    if u is None:
+        return ""
+    return (
+        f", diners' CPU {u.cpu_percent.get('diners', 0):.0f}% of a core, machine "
+        f"{u.machine_percent:.0f}%, diners {u.rss_mb.get('diners', 0):,.0f} MB"
+    )
+
+
+def roots(group: ProcessGroup) -> dict[str, int]:
+    """The pid of each part's first process (the diners: the traffic supervisor)."""
+    parts = {"traffic": "diners", "service": "service", "factory": "factory"}
+    return {
+        parts[m.name]: m.proc.pid for m in group.members if m.name in parts and m.proc is not None
+    }
 
 
 class Ramp:
@@ -144,9 +164,12 @@ class Ramp:
         self.progress = progress
         self.result = ConfigResult(name, degradation, folder)
         self.on_servers: Callable[[Stack, ProcessGroup], None] | None = None
+        self.live: Live | None = None
+        self.group = ProcessGroup()
 
     def run(self) -> ConfigResult:
         result, group = self.result, ProcessGroup()
+        self.group = group
         result.folder.mkdir(parents=True, exist_ok=True)
         stack: Stack | None = None
         traffic: ManagedProcess | None = None
@@ -194,15 +217,23 @@ class Ramp:
         """Judge each step as it ends; return when the ramp broke (the wall time it was seen) or
         the diners ended (None)."""
         reader, judged = EventsReader(stack.traffic_events), 0
+        self.live = Live(self.result.name, self.plan, roots(self.group), self.progress)
         deadline = time.monotonic() + STARTUP_S + self.plan.duration_s + 15
         expect = self.load.expect
         while True:
             alive = traffic.alive()
             reader.poll()
             now = time.time()
+            self.live.tick(reader, now)
             steps = measure_steps(
-                reader.orders, reader.marks, self.plan.step_s, expect, until=now - WRITE_LAG_S
+                reader.orders,
+                reader.marks,
+                self.plan.step_s,
+                expect,
+                until=now - WRITE_LAG_S,
+                spawn_s=self.plan.spawn_s(),
             )
+            self.live.attach(steps)
             for step in steps[judged:]:
                 self.progress(step_line(self.result.name, self.plan, step))
             judged = len(steps)
@@ -245,8 +276,15 @@ class Ramp:
         reader = EventsReader(stack.traffic_events)
         reader.poll()
         steps = measure_steps(
-            reader.orders, reader.marks, self.plan.step_s, self.load.expect, until=until
+            reader.orders,
+            reader.marks,
+            self.plan.step_s,
+            self.load.expect,
+            until=until,
+            spawn_s=self.plan.spawn_s(),
         )
+        if self.live is not None:
+            self.live.attach(steps)
         broken = next((i for i, s in enumerate(steps) if not s.held), None)
         result.steps = steps if broken is None else steps[: broken + 1]
         if rc not in (0, None):

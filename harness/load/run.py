@@ -76,7 +76,8 @@ def setup_text(scenario: Scenario, plan: StepPlan) -> str:
     think = "/".join(format_duration(t) for t in load.think_time)
     return (
         f"Scenario `{scenario.name}`: steps of {plan.step_s:g} s from {plan.start} to {plan.max} "
-        f"diners by {plan.step} (first {warmup_s(plan.step_s):g} s of each step not measured), "
+        f"diners by {plan.step} (first {warmup_s(plan.step_s, plan.spawn_s()):g} s of each step "
+        "not measured: its new diners start), "
         f"think time {think}, {load.pizzas[0]}-{load.pizzas[1]} pizzas an order, factory "
         f"{load.factory_workers} workers; a step breaks when its p95 order latency is above "
         f"{format_duration(exp.p95_latency)} or more than {exp.max_error_ratio:.1%} of its "

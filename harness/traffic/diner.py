@@ -25,6 +25,7 @@ import sys
 import time
 from typing import Any
 
+import gevent
 from gevent import GreenletExit
 from locust import FastHttpUser
 from locust.contrib.fasthttp import FastHttpSession, LocustBadStatusCode
@@ -35,6 +36,7 @@ from harness.traffic.events import OrderEvent
 from harness.traffic.outcomes import Verdict, classify, describe, short
 from harness.traffic.pizza import PizzaCheck
 from harness.traffic.process import ORDER_NAME, TrafficRun
+from harness.traffic.think import first_pause
 
 NAMES = {
     "login": "PUT /api/auth (login)",
@@ -86,6 +88,12 @@ class Diner(FastHttpUser):
         self._authenticate()
         self._read_menu()
         self.traffic.jwks.verifier(self.client)
+        # A thinking diner holds one socket, its order client's: the start's connections would
+        # sit idle (the service closes them after its keep-alive) yet keep a descriptor each.
+        self.client.client.clientpool.close()
+        cfg = self.traffic.config
+        if cfg.steady_start:
+            gevent.sleep(first_pause(cfg.think_time_s, self.rng))
 
     def on_stop(self) -> None:
         if self.token:

@@ -8,6 +8,7 @@ Imports locust: never import this module from anywhere else.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import sys
@@ -23,15 +24,20 @@ from harness.errors import ConfigError
 from harness.traffic.config import CONFIG_ENV, STOP_SIGNAL, TrafficConfig
 from harness.traffic.diner import Diner
 from harness.traffic.ledger import Ledger
+from harness.traffic.limits import raise_open_files
 from harness.traffic.process import TrafficRun
 from harness.traffic.steps import StepPlan
 from harness.traffic.tally import ROLE_ENV
+
+log = logging.getLogger("harness.traffic")
 
 
 def setup(config_path: Path) -> type[Diner]:
     """Read the config, open the ledger, register the listeners, and make the Diner class."""
     config = TrafficConfig.load(config_path)
     random.seed(config.seed)
+    limit = raise_open_files(config.diners)
+    log.log(logging.INFO if limit.enough else logging.WARNING, "traffic: %s", limit.describe())
     run = TrafficRun(config, role=os.environ.get(ROLE_ENV, "local"))
     events.test_start.add_listener(run.on_test_start)
     events.quitting.add_listener(run.on_quitting)

@@ -85,6 +85,10 @@ class StepPlan(BaseModel):
             return self.spawn_rate
         return min(MAX_SPAWN_RATE, max(1.0, 10 * self.step / self.step_s, float(self.step)))
 
+    def spawn_s(self) -> float:
+        """How long the biggest step's new diners take to start at `rate()`."""
+        return max(self.start, self.step) / self.rate()
+
     def tick(self, t: float) -> tuple[int, float] | None:
         """What a Locust `LoadTestShape.tick()` returns at run time `t`: (users, spawn rate), or
         None to end the run."""
