@@ -72,3 +72,22 @@ class Live:
             last = bisect.bisect_right(times, step.begin + step.seconds) - 1
             if 0 <= first < last:
                 step.usage = between(self.readings[first], self.readings[last])
+
+
+def step_line(name: str, plan: StepPlan, step: StepResult) -> str:
+    verdict = "held" if step.held else f"BROKE: {step.broken}"
+    return (
+        f"load {name}: step {step.index + 1}/{plan.count} {step.diners:>4} diners: "
+        f"{step.good_per_s:7.1f} ok orders/s, p95 {ms(step.p95_s)}, "
+        f"errors {step.error_ratio:.1%} ({step.orders} orders){usage_text(step)}: {verdict}"
+    )
+
+
+def usage_text(step: StepResult) -> str:
+    u = step.usage
+    if u is None:
+        return ""
+    return (
+        f", diners' CPU {u.cpu_percent.get('diners', 0):.0f}% of a core, machine "
+        f"{u.machine_percent:.0f}%, diners {u.rss_mb.get('diners', 0):,.0f} MB"
+    )

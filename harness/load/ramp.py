@@ -14,8 +14,8 @@ from typing import Any
 
 from harness.errors import HarnessError, ServerError
 from harness.load.config import Degradation, Load
-from harness.load.live import Live
-from harness.load.measure import EventsReader, StepResult, measure_steps, ms
+from harness.load.live import Live, step_line
+from harness.load.measure import EventsReader, StepResult, measure_steps
 from harness.procs import ManagedProcess, ProcessGroup
 from harness.runner import signals_held
 from harness.runner.stack import FactoryControl, Stack, start_servers, traffic_process
@@ -115,25 +115,6 @@ def start_stack(group: ProcessGroup, folder: Path, load: Load, seed: int, field:
         report_field=field,
         factory_workers=load.factory_workers,
         quiet_logs=True,  # the service logs only its factory calls, as in the bench
-    )
-
-
-def step_line(name: str, plan: StepPlan, step: StepResult) -> str:
-    verdict = "held" if step.held else f"BROKE: {step.broken}"
-    return (
-        f"load {name}: step {step.index + 1}/{plan.count} {step.diners:>4} diners: "
-        f"{step.good_per_s:7.1f} ok orders/s, p95 {ms(step.p95_s)}, "
-        f"errors {step.error_ratio:.1%} ({step.orders} orders){usage_text(step)}: {verdict}"
-    )
-
-
-def usage_text(step: StepResult) -> str:
-    u = step.usage
-    if u is None:
-        return ""
-    return (
-        f", diners' CPU {u.cpu_percent.get('diners', 0):.0f}% of a core, machine "
-        f"{u.machine_percent:.0f}%, diners {u.rss_mb.get('diners', 0):,.0f} MB"
     )
 
 

@@ -27,6 +27,7 @@ class Reading:
     cpu_s: dict[str, float]
     rss: dict[str, int]
     machine_s: float
+    available_mb: float  # the machine's MemAvailable
 
 
 @dataclass
@@ -37,6 +38,7 @@ class StepUsage:
     cpu_percent: dict[str, float] = field(default_factory=dict)  # of one core
     machine_percent: float = 0.0  # of every core together (2 cores busy = 100 %)
     rss_mb: dict[str, float] = field(default_factory=dict)
+    available_mb: float = 0.0
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -44,6 +46,7 @@ class StepUsage:
             "cpu_percent_of_core": self.cpu_percent,
             "machine_percent": self.machine_percent,
             "rss_mb": self.rss_mb,
+            "available_mb": self.available_mb,
         }
 
 
@@ -51,6 +54,18 @@ def machine_busy_s() -> float:
     """CPU seconds all cores spent busy since boot (/proc/stat: everything but idle and iowait)."""
     ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     return (sum(ticks[:8]) - ticks[3] - ticks[4]) / CLK_TCK
+
+
+def available_mb() -> float:
+    """The machine's MemAvailable in MB (0 when /proc/meminfo cannot be read)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _stat(pid: int) -> tuple[int, int, int] | None:
@@ -87,7 +102,7 @@ def read(roots: dict[str, int], now: float) -> Reading:
     for part, ticks, pages in process_tree(roots).values():
         cpu[part] += ticks / CLK_TCK
         rss[part] += pages * PAGE
-    return Reading(now, cpu, rss, machine_busy_s())
+    return Reading(now, cpu, rss, machine_busy_s(), available_mb())
 
 
 def between(before: Reading, after: Reading) -> StepUsage:
@@ -100,4 +115,4 @@ def between(before: Reading, after: Reading) -> StepUsage:
     }
     machine = 100 * (after.machine_s - before.machine_s) / span / (os.cpu_count() or 1)
     rss = {part: after.rss[part] / 2**20 for part in after.rss}
-    return StepUsage(span, cpu, max(0.0, machine), rss)
+    return StepUsage(span, cpu, max(0.0, machine), rss, after.available_mb)
