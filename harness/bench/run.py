@@ -178,8 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if "scale" in args.only:
                 service = samples.get("service_aiohttp")
                 capacity = statistics.median(s.rate for s in service) if service else None
-                progress("scale: one ramp of thinking diners, 2,500 to 10,000 (about 3 minutes)")
-                scale = run_scale(Path(tmp), capacity)
+                progress(f"scale: 2,500 to 10,000 thinking diners (3 min) in {logs / 'scale'}")
+                scale = run_scale(logs / "scale", capacity)
     except HarnessError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return int(exc.exit_code)

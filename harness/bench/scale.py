@@ -12,7 +12,7 @@ per minute, and memory per diner (the resident-memory slope between the first an
 from __future__ import annotations
 
 import os
-import tempfile
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +26,9 @@ from harness.traffic.steps import StepPlan
 DINERS = (2_500, 5_000, 10_000)
 """The sizes whose largest held step is reported; the ramp also runs 7,500 on its way."""
 THINK_S = (10.0, 30.0)
-STEP_S = 36.0
-SPAWN_RATE = 250.0
-"""Diners started per second: 2,500 new diners start within 10 s of a step's 36."""
+STEP_S = 40.0
+SPAWN_RATE = 160.0
+"""Diners started per second (one registration each): 2,500 new diners start within 16 s."""
 MACHINE_SHARE_MAX = 25.0
 RATIO_MIN = 0.9
 
@@ -43,16 +43,16 @@ class ScaleRun:
         return self.result.steps[-1] if self.result.steps else None
 
 
-def run_scale(work: Path, service_capacity: float | None) -> ScaleRun:
+def run_scale(folder: Path, service_capacity: float | None) -> ScaleRun:
+    """The ramp, its run folder (logs, orders, Locust report) kept in `folder`."""
     load = Load(think_time=THINK_S, degradations={})
     plan = StepPlan(
         start=DINERS[0], step=DINERS[0], max=DINERS[-1], step_s=STEP_S, spawn_rate=SPAWN_RATE
     )
-    with tempfile.TemporaryDirectory(prefix="scale-", dir=work) as tmp:
-        ramp = Ramp("healthy", None, load, plan, Path(tmp) / "healthy", progress=_say)
-        result = ramp.run()
+    shutil.rmtree(folder, ignore_errors=True)  # only the last run's
+    result = Ramp("healthy", None, load, plan, folder, progress=_say).run()
     if result.status not in ("held", "broke"):
-        raise ServerError(f"the scale ramp failed: {result.detail}")
+        raise ServerError(f"the scale ramp failed: {result.detail} (run folder {folder})")
     return ScaleRun(result, service_capacity)
 
 

@@ -100,6 +100,7 @@ def traffic_config(
         slow_after_s=load.order_timeout,  # the p95 expectation judges latency, not `slow`
         journey={"order": 1, "history": 0, "menu": 0},
         steady_start=True,
+        new_diners=True,
         pizzas_per_order=load.pizzas,
         seed=seed,
         max_orders=math.ceil(run_time_s * ORDERS_PER_S_BOUND),

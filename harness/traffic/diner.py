@@ -85,8 +85,12 @@ class Diner(FastHttpUser):
     def on_start(self) -> None:
         if self.traffic.stop_reason is not None:  # spawned after the run began to stop
             raise StopUser()
-        self._authenticate()
-        self._read_menu()
+        self._authenticate(new=self.traffic.config.new_diners)
+        if self.traffic.config.new_diners and self.traffic.menu:
+            self.menu_items = self.traffic.menu  # one menu read per process, not per diner
+        else:
+            self._read_menu()
+            self.traffic.menu = self.traffic.menu or self.menu_items
         self.traffic.jwks.verifier(self.client)
         # A thinking diner holds one socket, its order client's: the start's connections would
         # sit idle (the service closes them after its keep-alive) yet keep a descriptor each.
@@ -236,14 +240,17 @@ class Diner(FastHttpUser):
             self._read_menu()
         return bool(self.token) and (bool(self.menu_items) or not menu)
 
-    def _authenticate(self) -> None:
-        status, answer = self._call(
-            "PUT",
-            "/api/auth",
-            NAMES["login"],
-            json={"email": self.email, "password": self.password},
-            expected=(200, 404),
-        )
+    def _authenticate(self, *, new: bool = False) -> None:
+        """Log in; register when the email is unknown (at once when the diner is `new`)."""
+        status, answer = 404, None
+        if not new:
+            status, answer = self._call(
+                "PUT",
+                "/api/auth",
+                NAMES["login"],
+                json={"email": self.email, "password": self.password},
+                expected=(200, 404),
+            )
         if status == 404:  # unknown email: a new diner
             status, answer = self._call(
                 "POST",

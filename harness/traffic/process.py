@@ -51,6 +51,7 @@ class TrafficRun:
         self.stop_reason: str | None = None
         self._quit_spawned = False
         self.jwks = JwksCache(config.jwks_url)
+        self.menu: list[dict[str, Any]] = []  # the first menu a diner read (new_diners reuse it)
         self._finished = Event()
         self._finishing = False
         self._parent = os.getppid()
