@@ -88,6 +88,8 @@ class Row:
 def _num(value: float, unit: str) -> str:
     if unit == "ratio":
         return f"{value:.3f}"
+    if unit == "diners":
+        return f"{value:,.0f}"
     return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
 
 

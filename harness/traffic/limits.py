@@ -1,6 +1,6 @@
-"""Open-file limits of the Locust process: each diner holds a socket to the service (two while it
-also reads the menu or its history), so 10,000 diners need more descriptors than a shell's
-usual soft limit of 1,024. This module does not import locust.
+"""Open-file limits of the Locust process: each diner holds a socket to the service (two when its
+journey also reads the menu or its history), so 10,000 diners need more descriptors than a
+shell's usual soft limit of 1,024. This module does not import locust.
 
 Locust raises the soft limit to 10,000 itself when it can; we raise it to what the diners need,
 and the hard limit too when we may (root, up to the kernel's fs.nr_open). When the limit cannot
@@ -12,7 +12,6 @@ from __future__ import annotations
 import resource
 from dataclasses import dataclass
 
-SOCKETS_PER_DINER = 2
 SPARE = 256
 """Log files, the events file, the master's sockets, the JWKS fetch: a margin above the diners'."""
 
@@ -37,13 +36,13 @@ class FdLimit:
         )
 
 
-def needed_for(diners: int) -> int:
-    return diners * SOCKETS_PER_DINER + SPARE
+def needed_for(diners: int, sockets_per_diner: int) -> int:
+    return diners * sockets_per_diner + SPARE
 
 
-def raise_open_files(diners: int) -> FdLimit:
+def raise_open_files(diners: int, sockets_per_diner: int) -> FdLimit:
     """Raise RLIMIT_NOFILE towards what `diners` need; return what it is now."""
-    need = needed_for(diners)
+    need = needed_for(diners, sockets_per_diner)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     unlimited = hard == resource.RLIM_INFINITY
     if soft != resource.RLIM_INFINITY and soft < need:

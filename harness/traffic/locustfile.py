@@ -36,7 +36,8 @@ def setup(config_path: Path) -> type[Diner]:
     """Read the config, open the ledger, register the listeners, and make the Diner class."""
     config = TrafficConfig.load(config_path)
     random.seed(config.seed)
-    limit = raise_open_files(config.diners)
+    sockets = 1 if config.journey.history == config.journey.menu == 0 else 2
+    limit = raise_open_files(config.diners, sockets)
     log.log(logging.INFO if limit.enough else logging.WARNING, "traffic: %s", limit.describe())
     run = TrafficRun(config, role=os.environ.get(ROLE_ENV, "local"))
     events.test_start.add_listener(run.on_test_start)
