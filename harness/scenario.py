@@ -26,7 +26,7 @@ class Strict(BaseModel):
 
 
 class Traffic(Strict):
-    diners: int = Field(8, ge=1, le=1000)
+    diners: int = Field(8, ge=1, le=20_000)
     spawn_rate: float = Field(20.0, gt=0, description="diners started per wall second")
     think_time: tuple[Duration, Duration] = (5.0, 15.0)
     order_timeout: Duration = 60.0
