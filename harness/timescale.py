@@ -69,9 +69,9 @@ def _rule_limits(name: str, expr: Node, scenario: Scenario, push_s: float) -> li
         most = shortest / (SAMPLES_IN_RANGE * push_s)
         why = f"its [{shortest:g}s] range must hold {SAMPLES_IN_RANGE} pushes {push_s:g} s apart"
         out.append(ScaleLimit(most, name, why))
-    delay = scenario.chaos.order_delay
+    delay = scenario.order_delay
     for threshold_s, metric in duration_thresholds(expr):
-        if scenario.chaos.type == "throttle":
+        if any(fault.kind == "throttle" for fault in scenario.chaos):
             most = delay / (2 * threshold_s)
             why = (
                 f"{metric} is measured by the service in wall time: the {delay:g} s throttle "

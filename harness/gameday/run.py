@@ -49,7 +49,8 @@ def gameday_scenario(
     """The scenario as a game day runs it: an unannounced start in a window, a fresh seed unless
     one is given, no simulated acknowledgement, and the auto-reporter off unless asked for."""
     data = scenario.model_dump()
-    data["chaos"].update(at=None, window=window or scenario.chaos.window or DEFAULT_WINDOW)
+    first = data["chaos"][0]  # the first fault starts unannounced; the others keep their `at`
+    first.update(at=None, window=window or scenario.chaos[0].window or DEFAULT_WINDOW)
     data["seed"] = secrets.randbelow(2**31) if seed is None else seed
     data["pager"]["acknowledge_after"] = None
     trigger = data["autoreport"]["trigger"]

@@ -17,7 +17,6 @@ from harness.timeline import (
     Alert,
     AlertRule,
     ChaosArmed,
-    ChaosEnded,
     ChaosStarted,
     Check,
     LogLine,
@@ -31,7 +30,7 @@ from harness.timeline import (
     RunStarted,
     TelemetryProblem,
 )
-from harness.verdict import FAILED_OUTCOMES, first
+from harness.verdict import FAILED_OUTCOMES, first, incident_end
 
 
 @dataclass
@@ -109,7 +108,7 @@ def gather(events: list[Any]) -> Facts:
         reports=[e for e in events if isinstance(e, ReportCalled)],
         refusals=[e for e in events if isinstance(e, ReportRefused)],
         telemetry=[e for e in events if isinstance(e, TelemetryProblem)],
-        chaos_ended=first(events, ChaosEnded, how="resolved"),
+        chaos_ended=incident_end(events),
         recovered=first(events, Recovered),
         orders=orders,
         outcomes=outcomes,

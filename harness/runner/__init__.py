@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import re
 import signal
 import threading
@@ -26,6 +25,7 @@ from typing import Any, Literal
 from harness.errors import ExitCode, HarnessError
 from harness.procs import ProcessGroup
 from harness.results import render, write_outputs
+from harness.runner.arm import arm_faults
 from harness.runner.finish import rollback, service_order_count
 from harness.runner.loop import RunAborted, RunLoop
 from harness.runner.preflight import CANARIES, canary
@@ -39,7 +39,6 @@ from harness.runner.stack import (
 from harness.runner.warmup import warm_up
 from harness.scenario import Scenario, load_scenario
 from harness.timeline import (
-    ChaosArmed,
     RunEnded,
     RunStarted,
     ServerStarted,
@@ -60,14 +59,6 @@ def run_dir_for(report_dir: Path, scenario: Scenario) -> Path:
         path = report_dir / f"{stamp}-{slug}-{suffix}"
     path.mkdir(parents=True)
     return path
-
-
-def chaos_start_st(scenario: Scenario) -> float:
-    """When the chaos begins, in scenario seconds: fixed, or seeded-random in its window."""
-    if scenario.chaos.at is not None:
-        return scenario.chaos.at
-    low, high = scenario.chaos.window  # type: ignore[misc]
-    return random.Random(scenario.seed).uniform(low, high)
 
 
 @dataclass(frozen=True)
@@ -143,9 +134,8 @@ def execute(
         start_traffic(group, stack, scenario)
         loop.wait_for_first_order()
         timeline.start_clock(time.time())  # scenario time 0: the diners are ordering
-        start_st = chaos_start_st(scenario)
-        FactoryControl(stack).arm(scenario.chaos.type, at=start_st / scenario.time_scale)
-        timeline.add(ChaosArmed(type=scenario.chaos.type, starts_at_st=round(start_st, 3)))
+        for armed in arm_faults(FactoryControl(stack), scenario, timeline.t0 or time.time()):
+            timeline.add(armed)
         with sigterm_kept():
             asyncio.run(loop.run())
     except (KeyboardInterrupt, asyncio.CancelledError):

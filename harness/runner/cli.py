@@ -144,8 +144,9 @@ def _validate(args: argparse.Namespace) -> int:
 
     for path in args.scenarios:
         scenario = load_scenario(path)
+        chaos = "; ".join(f.describe() for f in scenario.chaos)
         print(
-            f"{path}: ok ({scenario.name}, chaos {scenario.chaos.type}, "
+            f"{path}: ok ({scenario.name}, chaos {chaos}, "
             f"{_rules_text(scenario.alerting)}, time scale {scenario.time_scale}x)"
         )
     return ExitCode.OK

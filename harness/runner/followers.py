@@ -11,6 +11,7 @@ from typing import Protocol
 import httpx
 
 from harness.autoreport import find_report_urls
+from harness.runner.arm import FaultTally
 from harness.runner.inbox import Inbox
 from harness.runner.respond import Response
 from harness.runner.stack import FactoryControl, Stack
@@ -57,10 +58,11 @@ class InboxFollower:
 
 
 class FactoryFollower:
-    """The factory's own record: when the chaos really started and ended."""
+    """The factory's own record: when each fault really started and ended."""
 
     def __init__(self, control: FactoryControl, state: RunState) -> None:
         self.control, self.state, self.seen = control, state, 0
+        self.faults = FaultTally()
 
     async def poll(self, client: httpx.AsyncClient, st: float) -> None:
         try:
@@ -69,22 +71,17 @@ class FactoryFollower:
             return  # checked again on the next tick; a dead factory is caught by check_children
         for record in transitions[self.seen :]:
             self.seen += 1
-            event: Event | None = None
-            if record["event"] == "chaos_started":
-                event = ChaosStarted(type=record["type"])
-            elif record["event"] in ("chaos_resolved", "chaos_cleared"):
-                how = "resolved" if record["event"] == "chaos_resolved" else "cleared"
-                event = ChaosEnded(type=record["type"], how=how)
+            event = self.faults.event(record)
             if event is not None:
                 self.state.timeline.add(event, at=record["epoch"])
                 self.changed(event)
 
     def changed(self, event: Event) -> None:
-        if isinstance(event, ChaosStarted):
-            self.state.started_st = event.st
+        if isinstance(event, ChaosStarted) and self.state.started_st is None:
+            self.state.started_st = event.st  # the first fault felt: the incident begins
             self.state.set_phase("active")
-        elif isinstance(event, ChaosEnded) and event.how == "resolved":
-            self.state.ended_st = event.st
+        elif isinstance(event, ChaosEnded) and self.faults.over():
+            self.state.ended_st = event.st  # every fault resolved or expired
 
 
 class OrdersFollower:

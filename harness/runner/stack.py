@@ -132,7 +132,7 @@ def start_service(
 
 def start_scenario_servers(group: ProcessGroup, run_dir: Path, scenario: Scenario) -> Stack:
     """The servers with the scenario's factory delay (compressed like everything else)."""
-    delay_ms = round(scenario.chaos.order_delay * 1000 / scenario.time_scale)
+    delay_ms = round(scenario.order_delay * 1000 / scenario.time_scale)
     service = scenario.service
     return start_servers(
         group,
@@ -239,11 +239,6 @@ class FactoryControl(ChaosControl):
         with contextlib.suppress(httpx.HTTPError, HarnessError):
             return super().clear()
         return ""
-
-    def add_fault_spec(self, fault: dict[str, Any]) -> dict[str, Any]:
-        """`POST /admin/faults` (kind, name, probability, paths, settings); raises on refusal."""
-        added: dict[str, Any] = self._call("POST", "/faults", json=fault)
-        return added
 
     def clear_faults(self) -> None:
         with contextlib.suppress(httpx.HTTPError, HarnessError):

@@ -10,7 +10,15 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from harness.durations import Duration
 from harness.errors import ConfigError
@@ -32,18 +40,31 @@ class FaultSpec(BaseModel):
     for_: Duration | None = Field(None, alias="for", gt=0, description="then ends by itself")
     settings: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("kind")
+    @classmethod
+    def _known(cls, kind: str) -> str:
+        if kind not in KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}: use one of {', '.join(sorted(KINDS))}")
+        return kind
+
+    @field_validator("settings")
+    @classmethod
+    def _settings(cls, settings: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        if info.data.get("kind") in KINDS:
+            try:
+                build_fault(info.data["kind"], settings)
+            except ConfigError as exc:  # said as a ValueError so pydantic names the field
+                fix = f" ({exc.fix})" if exc.fix else ""
+                raise ValueError(f"{exc.message}{fix}") from None
+        return settings
+
     @model_validator(mode="after")
     def _valid(self) -> FaultSpec:
         if self.at is not None and self.window is not None:
             raise ValueError("give `at` (e.g. 2m) or `window` (e.g. [1m, 5m]), not both")
         if self.window and self.window[1] < self.window[0]:
             raise ValueError("window ends before it starts")
-        try:
-            fault = build_fault(self.kind, self.settings)
-        except ConfigError as exc:  # said as a ValueError so pydantic names the field
-            fix = f" ({exc.fix})" if exc.fix else ""
-            raise ValueError(f"{exc.field}: {exc.message}{fix}") from None
-        if fault.real and self.paths != [ORDER_PATH]:
+        if self.real and self.paths != [ORDER_PATH]:
             raise ValueError(f"{self.kind} is the real factory's chaos: it acts on {ORDER_PATH}")
         return self
 
