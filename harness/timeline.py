@@ -52,6 +52,7 @@ class ChaosArmed(Event):
     name: str = ""
     ends_at_st: float | None = None  # its `for`, when it has one
     fault: str = ""
+    episode: bool = True  # a real chaos type, with a report URL (every fault before fault kinds)
 
 
 class ChaosStarted(Event):

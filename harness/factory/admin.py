@@ -25,8 +25,9 @@ from harness.factory.faults.engine import StoredFault
 from harness.factory.timefmt import epoch_to_iso
 
 
-class ArmChaos(FaultSpec):
-    """A real chaos type's spec; `start` (a --chaos-start policy) or `at`/`window` say when."""
+class Arming(FaultSpec):
+    """A fault spec as the control plane takes it: `start` (a --chaos-start policy: now,
+    after:S, window:A-B, an ISO time) or `at`/`window` (seconds from now) say when."""
 
     start: str | None = None
 
@@ -117,7 +118,7 @@ async def arm_chaos(request: Request) -> Response:
         kind = body.get("type", body.get("kind"))
         fix = f"use one of {real_types()}; other kinds are extra faults: POST /admin/faults"
         return _bad("type", f"{kind!r} is not a chaos type", fix)
-    arm = _spec(body, ArmChaos)
+    arm = _spec(body, Arming)
     runtime(request).arm(arm.spec(), arm.policy(), by="admin")
     return json_response(state_view(request)["chaos"])
 
@@ -140,11 +141,11 @@ async def list_faults(request: Request) -> Response:
 
 
 async def add_fault(request: Request) -> Response:
-    spec = _spec(await json_body(request), FaultSpec)
-    if spec.real:
+    arm = _spec(await json_body(request), Arming)
+    if arm.real:
         fix = "arm it as the factory's chaos episode: PUT /admin/chaos"
-        return _bad("kind", f"{spec.kind} is a real chaos type, not an extra fault", fix)
-    return json_response(runtime(request).add_fault(spec), 201)
+        return _bad("kind", f"{arm.kind} is a real chaos type, not an extra fault", fix)
+    return json_response(runtime(request).add_fault(arm.spec(), arm.policy()), 201)
 
 
 async def remove_fault(request: Request) -> Response:

@@ -48,13 +48,17 @@ class ChaosControl:
         chaos: dict[str, Any] = self._call("PUT", "/chaos", json={"type": type, "start": start})
         return chaos
 
-    def arm_fault(self, spec: FaultSpec) -> dict[str, Any]:
-        """Any fault, its `at`/`window`/`for` in seconds from now: a real chaos type becomes the
-        vendor's chaos episode (`PUT /admin/chaos`), any other kind an extra fault."""
+    def arm_fault(self, spec: FaultSpec, start: datetime | None = None) -> dict[str, Any]:
+        """Any fault, from `start` (else its `at`/`window`, seconds from now), `for` seconds: a
+        real chaos type becomes the vendor's chaos episode (`PUT /admin/chaos`), any other kind
+        an extra fault (`POST /admin/faults`)."""
+        body = spec.wire()
+        if start is not None:
+            body.update(start=start.isoformat(), at=None, window=None)
         if spec.real:
-            chaos: dict[str, Any] = self._call("PUT", "/chaos", json=spec.wire())
+            chaos: dict[str, Any] = self._call("PUT", "/chaos", json=body)
             return chaos
-        fault: dict[str, Any] = self._call("POST", "/faults", json=spec.wire())
+        fault: dict[str, Any] = self._call("POST", "/faults", json=body)
         return fault
 
     def clear(self) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import secrets
 import string
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,10 +49,10 @@ class FactoryRuntime:
         end = None if spec.for_ is None else start_at + spec.for_
         return self.store.arm_chaos(spec.wire(), new_fix_code(), start_at, by=by, end=end)
 
-    def add_fault(self, spec: FaultSpec) -> dict[str, Any]:
-        """An extra fault, acting from `at` (or a seeded draw in `window`) for `for` seconds."""
+    def add_fault(self, spec: FaultSpec, start_policy: ChaosStart) -> dict[str, Any]:
+        """An extra fault, acting from its start for `for` seconds (or until removed)."""
         spec = spec.model_copy(update={"name": spec.name or f"{spec.kind}-{secrets.token_hex(3)}"})
-        start = time.time() + spec.start_s(self.rng)
+        start = start_policy.start_date(datetime.now(UTC), self.rng).timestamp()
         end = None if spec.for_ is None else start + spec.for_
         stored = spec.wire()
         self.store.put_fault(spec.name, stored, start, end)

@@ -62,22 +62,23 @@ def title(facts: Facts) -> str:
 
 def summary(facts: Facts) -> list[Block]:
     scale = f"scenario time runs {facts.time_scale:g}x faster than wall time"
+    what = facts.injected()
     if facts.chaos is None:
         text = (
-            f"The factory `{facts.chaos_type}` chaos never affected an order during this run; "
-            f"{facts.failed} orders failed ({scale})."
+            f"The injected faults ({what}) never affected an order during this run; "
+            f"{facts.impact_words()} ({scale})."
         )
     elif facts.recovered is None:
         text = (
-            f"The pizza factory failed orders (`{facts.chaos_type}` chaos) from scenario time "
+            f"The pizza factory was degraded ({what}) from scenario time "
             f"{dur(facts.chaos.st)} and the run **never** recovered from it: the harness cleared "
-            f"the chaos at the rollback. {facts.failed} orders failed ({scale})."
+            f"the faults at the rollback. {facts.impact_words()} ({scale})."
         )
     else:
         text = (
-            f"The pizza factory failed orders (`{facts.chaos_type}` chaos) for "
+            f"The pizza factory was degraded ({what}) for "
             f"{gap(facts.chaos, facts.recovered)}, from the chaos start to the confirmed "
-            f"recovery; {facts.failed} orders failed ({scale})."
+            f"recovery; {facts.impact_words()} ({scale})."
         )
     return [("h2", "Summary"), ("p", text)]
 
@@ -124,7 +125,12 @@ def rule_text(facts: Facts) -> str:
 def impact(facts: Facts) -> list[Block]:
     blocks: list[Block] = [("h2", "Impact")]
     if facts.first_failure is None:
-        return [*blocks, ("p", "No order failed."), ("img", "failed orders", LOGERRORS)]
+        text = f"No order failed; {facts.slow} were slow" + (
+            f" (p95 of answered orders {facts.p95_s:.1f} s during the incident)."
+            if facts.p95_s is not None
+            else "."
+        )
+        return [*blocks, ("p", text), ("img", "failed orders", LOGERRORS)]
     first, last = facts.first_failure, facts.last_failure
     diners = len({o.diner for o in facts.orders})
     text = (
@@ -197,8 +203,8 @@ def root_cause(facts: Facts) -> list[Block]:
         shown = "No injected failure reached an order in this run."
     else:
         shown = (
-            f"The harness injected the factory's `{facts.chaos_type}` chaos; the first order "
-            f"felt it at {at(facts, facts.chaos)}."
+            f"The harness injected {facts.injected()}; the first order felt it at "
+            f"{at(facts, facts.chaos)}."
         )
     return [("h2", "Root cause"), ("p", shown), ("p", f"Why the factory failed: {TEAM}")]
 
@@ -214,6 +220,12 @@ def resolution(facts: Facts) -> list[Block]:
         )
     elif facts.reports:
         text = "The report URL was called but did not resolve the incident; see Response."
+    elif not facts.episode:
+        text = "No report URL to call: " + (
+            f"the faults ended by themselves at {at(facts, facts.chaos_ended)}."
+            if facts.chaos_ended is not None
+            else "the harness removed the faults at the rollback."
+        )
     else:
         text = "The report URL was **never** called."
     if facts.recovered is not None:

@@ -4,8 +4,8 @@ record of them into timeline events, knowing when the whole incident is over."""
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from harness.factory.control import ChaosControl
@@ -29,9 +29,8 @@ def arm_faults(control: ChaosControl, scenario: Scenario, t0: float) -> list[Cha
     rng, scale, armed = random.Random(scenario.seed), scenario.time_scale, []
     for spec in scenario.chaos:
         start_st = spec.start_s(rng)
-        from_now = max(0.0, t0 + start_st / scale - time.time())
-        wall = spec.scaled(1 / scale).model_copy(update={"at": from_now, "window": None})
-        control.arm_fault(wall)
+        start = datetime.fromtimestamp(t0 + start_st / scale, UTC)
+        control.arm_fault(spec.scaled(1 / scale), start)
         ends = None if spec.for_ is None else round(start_st + spec.for_, 3)
         armed.append(
             ChaosArmed(
@@ -40,6 +39,7 @@ def arm_faults(control: ChaosControl, scenario: Scenario, t0: float) -> list[Cha
                 starts_at_st=round(start_st, 3),
                 ends_at_st=ends,
                 fault=spec.describe(),
+                episode=spec.real,
             )
         )
     return armed
