@@ -85,7 +85,8 @@ class Facts:
     def impact_words(self) -> str:
         """`3 orders failed, 70 were slow (p95 5.2 s)`: failures and latency alike."""
         p95 = "" if self.p95_s is None else f" (p95 of answered orders {self.p95_s:.1f} s)"
-        return f"{self.failed} orders failed, {self.slow} were slow{p95}"
+        failed = f"{self.failed} orders failed" if self.failed else "no order failed"
+        return f"{failed}, {self.slow} were slow{p95}"
 
     def since_chaos(self, event: Any) -> float | None:
         """Scenario seconds from the chaos start to `event`."""
