@@ -255,3 +255,16 @@ def test_a_counter_never_pushed_is_not_waited_for(tmp_path: Path) -> None:
     started = time.monotonic()
     assert inbox.pushed_orders(timeout_s=10) is None
     assert time.monotonic() - started < 1
+
+
+def test_a_latency_fault_limits_the_scale_like_the_throttle(tmp_path: Path) -> None:
+    data = {
+        "name": "t",
+        "time_scale": "auto",
+        "chaos": [{"kind": "latency", "at": "2m", "settings": {"fixed_ms": 20000}}],
+        "service": {"url": "http://127.0.0.1:3000"},
+        "alerting": {"rules": SLOW},
+    }
+    path = tmp_path / "s.yaml"
+    path.write_text(json.dumps(data))
+    assert load_scenario(path).time_scale == 2  # 20 s / (2 x 5 s)
