@@ -15,6 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from harness import jsontext
+
 LIMIT_BYTES = 100 * 1024
 
 
@@ -57,8 +59,8 @@ async def json_body(request: Request) -> dict[str, Any]:
     if "json" not in headers.get("content-type", "") or not raw:
         return {}
     try:
-        parsed = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        parsed = jsontext.loads(raw)
+    except ValueError as exc:
         raise BodyError(400, f"invalid JSON body: {exc}") from None
     if not isinstance(parsed, dict):
         return {}

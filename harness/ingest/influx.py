@@ -13,6 +13,7 @@ As in Grafana's endpoint, one bad line refuses the whole batch (nothing is store
 
 from __future__ import annotations
 
+from harness.ingest.bounds import MAX_SAMPLES_PER_PUSH
 from harness.ingest.naming import influx_metric_name, influx_name
 from harness.ingest.otlp import Sample
 
@@ -107,12 +108,15 @@ def _skip_spaces(text: str, i: int) -> int:
     return i
 
 
-def parse_lines(body: str, precision: str = "ns") -> list[Sample]:
-    """Every numeric field of every line as a sample; LineError (naming the line) refuses all."""
+def parse_lines(
+    body: str, precision: str = "ns", max_samples: int = MAX_SAMPLES_PER_PUSH
+) -> list[Sample]:
+    """Every numeric field of every line as a sample; LineError (naming the line, or saying the
+    push holds more than `max_samples`) refuses all."""
     scale = PRECISION.get(precision or "ns")
     if scale is None:
         raise LineError(f"precision {precision!r} is not one of {', '.join(PRECISION)}")
-    samples = []
+    samples: list[Sample] = []
     for number, line in enumerate(body.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
@@ -126,4 +130,6 @@ def parse_lines(body: str, precision: str = "ns") -> list[Sample]:
         for field, value in fields.items():
             if value is not None:
                 samples.append(Sample(influx_metric_name(measurement, field), labels, value, at))
+        if len(samples) > max_samples:  # stop early: a 5 MB push must not be held whole
+            raise LineError(f"more than {max_samples} samples in one push: push more often")
     return samples

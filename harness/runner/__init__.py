@@ -143,7 +143,7 @@ def execute(
         (run_dir / "crash.txt").write_text(traceback.format_exc())
         status, reason = "error", f"harness crashed: {exc!r} (traceback in crash.txt)"
     finally:
-        with signals_held():  # a second Ctrl-C or SIGTERM must not cut the rollback short
+        with signals_held() as held:  # a second Ctrl-C or SIGTERM must not cut the rollback short
             try:
                 if stack is not None:
                     rollback(group, stack, timeline, loop)
@@ -151,6 +151,9 @@ def execute(
                 status, reason = "error", f"rollback failed: {exc!r}; servers stopped"
             finally:
                 group.stop()
+        if held and status != "error":  # remembered: the run was interrupted all the same
+            status = "interrupted"
+            reason = reason or f"interrupted by {held[0]} during the rollback; chaos cleared"
     return RunResult(run_dir, finish(timeline, scenario, run_dir, status, reason))
 
 
@@ -176,14 +179,20 @@ def sigterm_kept() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def signals_held() -> Iterator[None]:
-    """Ignore SIGINT/SIGTERM while rolling back (the run is already ending), then restore."""
+def signals_held() -> Iterator[list[str]]:
+    """Hold SIGINT/SIGTERM while rolling back (the run is already ending), then restore; the
+    names of the signals that arrived meanwhile are in the list yielded."""
+    held: list[str] = []
     if threading.current_thread() is not threading.main_thread():
-        yield  # signals only reach the main thread: nothing to hold
+        yield held  # signals only reach the main thread: nothing to hold
         return
-    saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def remember(signum: int, _frame: object) -> None:
+        held.append(signal.Signals(signum).name)
+
+    saved = {sig: signal.signal(sig, remember) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield held
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)

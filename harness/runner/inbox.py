@@ -6,12 +6,12 @@ OTLP / Influx metrics into the run's TSDB (the built-in rules then see them), Lo
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import Any
 
 from starlette.applications import Starlette
 
+from harness import jsontext
 from harness.alerting.tsdb import TSDB, Matcher
 from harness.errors import ServerError
 from harness.ingest import LogLine as PushedLine
@@ -94,7 +94,7 @@ class Inbox:
 
 def _fields(pushed: PushedLine) -> dict[str, Any]:
     try:
-        data = json.loads(pushed.line)
+        data = jsontext.loads(pushed.line)
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}

@@ -15,6 +15,7 @@ import httpx
 from harness.errors import HarnessError
 from harness.factory.config import new_vendor_key
 from harness.factory.control import ChaosControl
+from harness.factory.identity import factory_process
 from harness.netutil import free_port
 from harness.procs import ManagedProcess, ProcessGroup
 from harness.scenario import Scenario
@@ -93,9 +94,7 @@ def start_servers(
         "--workers",
         str(factory_workers),
     ]
-    group.start(
-        ManagedProcess.harness("factory", factory, f"{stack.factory_url}/api/docs", run_dir)
-    )
+    group.start(factory_process(stack, factory, run_dir, fixed_port=factory_port is not None))
     if external_service is None:
         start_service(group, stack, report_field, time_scale, quiet_logs)
     return stack
