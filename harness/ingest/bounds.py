@@ -35,8 +35,8 @@ def check_push_size(count: int, limit: int = MAX_SAMPLES_PER_PUSH) -> None:
 class SeriesBudget:
     """The distinct series (name and labels) pushes have created in this run."""
 
-    def __init__(self, limit: int = MAX_SERIES_PER_RUN) -> None:
-        self.limit = limit
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = MAX_SERIES_PER_RUN if limit is None else limit
         self.known: set[int] = set()  # hashes: a collision only lets one series in for free
 
     def admit(self, samples: Iterable[Sample]) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from harness.ingest.bounds import MAX_SAMPLES_PER_PUSH
 from harness.ingest.naming import influx_metric_name, influx_name
 from harness.ingest.otlp import Sample
+from harness.numbers import decimal
 
 PRECISION = {"ns": 1e-9, "n": 1e-9, "us": 1e-6, "u": 1e-6, "ms": 1e-3, "s": 1.0}
 PRECISION |= {"m": 60.0, "h": 3600.0}
@@ -97,9 +98,10 @@ def parse_line(line: str) -> tuple[str, dict[str, str], dict[str, float | None],
             continue
         break
     stamp = line[_skip_spaces(line, i) :].strip()
-    if stamp and not stamp.lstrip("-").isdigit():
-        raise LineError(f"invalid timestamp {stamp!r}")
-    return measurement, tags, fields, int(stamp) if stamp else None
+    at = decimal(stamp, signed=True) if stamp else None
+    if stamp and at is None:
+        raise LineError(f"invalid timestamp {stamp[:40]!r}")
+    return measurement, tags, fields, at
 
 
 def _skip_spaces(text: str, i: int) -> int:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness import jsontext
+from harness.numbers import decimal
 from harness.report_urls import find_report_urls
 
 MAX_NESTING = 8
@@ -48,8 +49,9 @@ def _entry(value: Any, labels: dict[str, str], where: str) -> LogLine:
     if not isinstance(value, list) or len(value) not in (2, 3):
         raise LokiError(f"{where}: expected [timestamp, line] or [timestamp, line, metadata]")
     stamp, line = value[0], value[1]
-    if isinstance(stamp, int) or (isinstance(stamp, str) and stamp.isdigit()):
-        t = int(stamp) / 1e9
+    nanos = stamp if isinstance(stamp, int) else decimal(stamp) if isinstance(stamp, str) else None
+    if nanos is not None:
+        t = nanos / 1e9
     else:
         raise LokiError(f"{where}[0]: timestamp must be unix nanoseconds as a string")
     if not isinstance(line, str):

@@ -45,13 +45,15 @@ from harness.verdict import checks, exit_code
 def run_dir_for(report_dir: Path, scenario: Scenario) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", scenario.name)
-    path = report_dir / f"{stamp}-{slug}"
-    suffix = 1
-    while path.exists():
-        suffix += 1
-        path = report_dir / f"{stamp}-{slug}-{suffix}"
-    path.mkdir(parents=True)
-    return path
+    report_dir.mkdir(parents=True, exist_ok=True)
+    path, suffix = report_dir / f"{stamp}-{slug}", 1
+    while True:  # mkdir is the claim: two runs started in the same second get two folders
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            suffix += 1
+            path = report_dir / f"{stamp}-{slug}-{suffix}"
 
 
 def chaos_start_st(scenario: Scenario) -> float:

@@ -17,6 +17,7 @@ from harness.errors import ServerError
 from harness.ingest import LogLine as PushedLine
 from harness.ingest import LogStore, ingest_routes, report_urls
 from harness.receivers import TimelineSink, receiver_routes
+from harness.receivers.signals import sane_time
 from harness.runner.served import LoopServer
 from harness.runner.tails import error_line
 from harness.timeline import Event, LogLine, Timeline
@@ -35,7 +36,13 @@ class Inbox:
     def __init__(self, tsdb: TSDB, timeline: Timeline, host: str, port: int) -> None:
         self.logs = LogStore()
         self.arrived: list[tuple[Event, float]] = []  # (event, wall time), for the run loop
-        sink = TimelineSink(lambda event, at: self.arrived.append((event, at)))
+        opened = time.time()
+
+        def arrived(event: Event, at: float) -> None:
+            earliest = timeline.t0 if timeline.t0 is not None else opened
+            self.arrived.append((event, sane_time(at, earliest, time.time())))
+
+        sink = TimelineSink(arrived)
 
         def scenario_time(_payload_time: float | None = None) -> float:
             return timeline.st(time.time())  # arrival: a team's clock may be off
