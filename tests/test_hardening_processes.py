@@ -137,11 +137,11 @@ def leftover_factory(tmp_path: Path, port: int) -> ManagedProcess:
 # Issue 9's item 5 / issue 12: a run talked to a factory it did not start.
 def test_a_taken_factory_port_is_exit_3_naming_the_port(tmp_path: Path) -> None:
     port = free_port()
-    with leftover_factory(tmp_path, port), ProcessGroup() as group:
-        with pytest.raises(ServerError) as caught:
-            start_servers(
-                group, tmp_path / "run", factory_port=port, external_service="http://127.0.0.1:9"
-            )
+    group = ProcessGroup()
+    with leftover_factory(tmp_path, port), group, pytest.raises(ServerError) as caught:
+        start_servers(
+            group, tmp_path / "run", factory_port=port, external_service="http://127.0.0.1:9"
+        )
     assert caught.value.exit_code == 3
     assert f"--factory-port {port}" in str(caught.value) and f"fuser -k {port}/tcp" in str(
         caught.value
