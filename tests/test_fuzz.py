@@ -86,7 +86,7 @@ class Campaign:
     targets: dict[str, Target]
     clients: dict[str, httpx.Client]
     auth: dict[str, str]
-    statuses: Counter[int] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)  # 0: no answer
     undocumented: list[str] = field(default_factory=list)
     requests: int = 0
     routes_hit: set[tuple[str, str, str]] = field(default_factory=set)
@@ -243,13 +243,20 @@ def send(c: Campaign, r: dict[str, Any]) -> None:
     if headers.get("authorization") in c.auth:
         headers["authorization"] = c.auth[headers["authorization"]]
     headers = {k: v for k, v in headers.items() if v}
-    answer = c.clients[r["target"]].request(
-        r["method"],
-        r["path"],
-        content=r["body"] if r["method"] not in ("GET", "HEAD") else None,
-        headers={k: v.encode("utf-8") for k, v in headers.items()},
-        params=r["query"],
-    )
+    where = f"{r['target']} {r['method']} {r['path'][:60]}"
+    try:
+        answer = c.clients[r["target"]].request(
+            r["method"],
+            r["path"],
+            content=r["body"] if r["method"] not in ("GET", "HEAD") else None,
+            headers={k: v.encode("utf-8") for k, v in headers.items()},
+            params=r["query"],
+        )
+    except httpx.HTTPError as exc:  # no answer at all (a reset, a crash): a finding too
+        c.requests += 1
+        c.statuses[0] += 1
+        c.undocumented.append(f"{where} -> no answer: {exc!r}")
+        return
     c.requests += 1
     c.statuses[answer.status_code] += 1
     c.routes_hit.add((r["target"], r["method"], r["template"]))
@@ -259,7 +266,7 @@ def send(c: Campaign, r: dict[str, Any]) -> None:
     documented = (r["target"], r["method"], template) in DOCUMENTED_5XX
     if not documented or "message" not in answer.text:
         c.undocumented.append(
-            f"{r['target']} {r['method']} {r['path'][:60]} -> {answer.status_code} "
+            f"{where} -> {answer.status_code} "
             f"{answer.text[:160]!r} (body {r['body'][:60]!r}, headers {headers})"
         )
 
