@@ -13,6 +13,8 @@ As in Grafana's endpoint, one bad line refuses the whole batch (nothing is store
 
 from __future__ import annotations
 
+import io
+
 from harness.ingest.bounds import MAX_SAMPLES_PER_PUSH
 from harness.ingest.naming import influx_metric_name, influx_name
 from harness.ingest.otlp import Sample
@@ -119,7 +121,7 @@ def parse_lines(
     if scale is None:
         raise LineError(f"precision {precision!r} is not one of {', '.join(PRECISION)}")
     samples: list[Sample] = []
-    for number, line in enumerate(body.splitlines(), 1):
+    for number, line in enumerate(io.StringIO(body), 1):  # lazily: a refused push stops early
         line = line.strip()
         if not line or line.startswith("#"):
             continue
