@@ -327,3 +327,44 @@ def test_7_json_reader_refusals_name_the_problem() -> None:
         with pytest.raises(ValueError, match=says):
             jsontext.loads(text)
     assert jsontext.loads(json.dumps({"a": [1, 2.5, "é"]})) == {"a": [1, 2.5, "é"]}
+
+
+class QuietLoop:
+    """A run loop with nothing to do: the run ends at once, as one that passed would."""
+
+    orders_before, probes = None, 0
+
+    class watch:
+        @staticmethod
+        def rule_events() -> list[Any]:
+            return []
+
+    def register_probe_diner(self) -> str:
+        return "token"
+
+    def wait_for_first_order(self) -> None:
+        return None
+
+    async def run(self, token: str) -> None:
+        return None
+
+
+def test_7_a_signal_during_the_rollback_makes_the_run_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import harness.runner as runner
+    from harness.runner.stack import Stack
+    from harness.timeline import read_timeline
+
+    stack = Stack(tmp_path, "http://127.0.0.1:9", "http://127.0.0.1:9", "key", "admin")
+    monkeypatch.setattr(runner, "start_scenario_servers", lambda *a: stack)
+    monkeypatch.setattr(runner, "start_traffic", lambda *a: None)
+    monkeypatch.setattr(runner.FactoryControl, "arm", lambda *a, **kw: {})
+    monkeypatch.setattr(runner, "rollback", lambda *a: os.kill(os.getpid(), signal.SIGTERM))
+    scenario = load_scenario(Path("scenarios/seed-incident.yaml"))
+    result = runner.execute(scenario, tmp_path, "test", lambda *a: QuietLoop())  # type: ignore[arg-type,return-value]
+    assert result.exit_code == 4
+    (ended,) = [
+        e for e in read_timeline(result.run_dir / "timeline.jsonl") if e.kind == "run_ended"
+    ]
+    assert ended.status == "interrupted" and "SIGTERM during the rollback" in ended.reason
