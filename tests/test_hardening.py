@@ -11,6 +11,7 @@ import math
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -368,3 +369,15 @@ def test_7_a_signal_during_the_rollback_makes_the_run_interrupted(
         e for e in read_timeline(result.run_dir / "timeline.jsonl") if e.kind == "run_ended"
     ]
     assert ended.status == "interrupted" and "SIGTERM during the rollback" in ended.reason
+
+
+def test_7_a_years_old_webhook_is_placed_at_its_arrival_by_the_inbox(tmp_path: Path) -> None:
+    box = inbox(tmp_path)
+    payload = json.loads(Path("tests/payloads/alertmanager-firing.json").read_text())
+    for alert in payload["alerts"]:
+        alert["startsAt"] = "2019-01-01T00:00:00Z"
+    sent = time.time()
+    with TestClient(box.app) as client:
+        assert client.post("/hooks/alertmanager", json=payload).is_success
+    placed = [at for event, at in box.take_events() if event.kind == "alert"]
+    assert placed and all(at >= sent - 1 for at in placed)  # was 2019: a negative milestone
