@@ -54,9 +54,9 @@ def die_with_parent(parent_pid: int) -> Callable[[], None]:
     return preexec
 
 
-def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Our environment for a child, plus who its parent is (HARNESS_PARENT_PID)."""
-    return {**os.environ, **(extra or {}), PARENT_ENV: str(os.getpid())}
+def child_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A child's environment (ours when None), plus who its parent is (HARNESS_PARENT_PID)."""
+    return {**(os.environ if env is None else env), PARENT_ENV: str(os.getpid())}
 
 
 class ManagedProcess(AbstractContextManager["ManagedProcess"]):
@@ -67,15 +67,20 @@ class ManagedProcess(AbstractContextManager["ManagedProcess"]):
 
     Check = Callable[[httpx.Response], str | None]
 
-    def __init__(self, name: str, argv: Sequence[str], health_url: str, log_path: Path) -> None:
-        self.name, self.argv, self.health_url, self.log_path = (
-            name,
-            list(argv),
-            health_url,
-            log_path,
-        )
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        health_url: str,
+        log_path: Path,
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.name, self.argv, self.health_url = name, list(argv), health_url
+        self.log_path = log_path
+        self.cwd, self.env = cwd, None if env is None else dict(env)
         self.proc: subprocess.Popen[bytes] | None = None
-        self.env: dict[str, str] = {}  # added to our environment for the child
         self.health_headers: dict[str, str] = {}
         self.check: ManagedProcess.Check | None = None
 
@@ -97,6 +102,7 @@ class ManagedProcess(AbstractContextManager["ManagedProcess"]):
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                cwd=self.cwd,
                 env=child_env(self.env),
                 preexec_fn=die_with_parent(os.getpid()),
             )

@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -22,10 +23,11 @@ from harness.bench import wrk
 from harness.bench.diners import load_measure
 from harness.bench.load import Sample
 from harness.bench.report import Row, missed, table
+from harness.bench.scale import ScaleRun, legend, run_scale, scale_rows
 from harness.errors import ExitCode, HarnessError
 from harness.procs import ProcessGroup
 
-GROUPS = ("factory", "service")
+GROUPS = ("factory", "service", "scale")
 TRANSPORTS = ("aiohttp", "httpx")
 LEGEND = (
     "bench = this process (the signer, or the load generator); others = the rest of the machine."
@@ -166,19 +168,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     signal.signal(signal.SIGTERM, _terminate)
     skipped: list[str] = []
+    scale: ScaleRun | None = None
     try:
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp, ProcessGroup() as group:
             progress(f"starting servers ({', '.join(args.only)})")
             logs = args.json.parent / "bench-logs"
             measures = setup(group, Path(tmp), logs, args, skipped)
-            samples = interleave(measures, args.runs, args.seconds)
+            samples = interleave(measures, args.runs, args.seconds) if measures else {}
+            if "scale" in args.only:
+                service = samples.get("service_aiohttp")
+                capacity = statistics.median(s.rate for s in service) if service else None
+                progress(f"scale: 2,500 to 10,000 thinking diners (3 min) in {logs / 'scale'}")
+                scale = run_scale(logs / "scale", capacity)
     except HarnessError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("bench: interrupted; every server stopped", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
-    rows = build_rows(samples)
+    rows = build_rows(samples) + (scale_rows(scale) if scale is not None else [])
     title = f"harness bench: median of {args.runs} runs x {args.seconds:g} s, 64 in flight"
     print(table(rows, title))
     print(LEGEND)
@@ -188,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(SERVICE_LEGEND)
     if "load_healthy" in samples:
         print(LOAD_LEGEND)
+    if scale is not None:
+        print(legend(scale))
     for line in [*missed(rows), *skipped]:
         print(line)
     write_json(args.json, rows, args, skipped)

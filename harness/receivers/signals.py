@@ -71,7 +71,7 @@ def page_events(signal: PageSignal) -> list[Event]:
     ]
 
 
-def sane_time(at: float, earliest: float, now: float, slack_s: float = 5.0) -> float:
+def within_run(at: float, earliest: float, now: float, slack_s: float = 5.0) -> float:
     """A payload's own time when it falls within [earliest, now + slack]; else `now` (an alert
     whose startsAt is years old, or a sender's clock far ahead, is placed at its arrival)."""
     return at if earliest - slack_s <= at <= now + slack_s else now
