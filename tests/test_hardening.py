@@ -395,3 +395,23 @@ def test_7_a_years_old_webhook_is_placed_at_its_arrival_by_the_inbox(tmp_path: P
         assert client.post("/hooks/alertmanager", json=payload).is_success
     placed = [at for event, at in box.take_events() if event.kind == "alert"]
     assert placed and all(at >= sent - 1 for at in placed)  # was 2019: a negative milestone
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"groups:\n- name: caf\xe9\n  rules: []\n", "not UTF-8"),
+        (b"groups: []\ngroups: []\n", "given twice"),
+        (b"groups: " + b"[" * 5000 + b"]" * 5000 + b"\n", "nested deeper"),
+    ],
+    ids=["not-utf8", "duplicate", "deep"],
+)
+def test_6_bad_rule_files_are_config_errors(tmp_path: Path, content: bytes, says: str) -> None:
+    from harness.alerting.rulefile import load_rules
+    from harness.errors import ConfigError
+
+    path = tmp_path / "rules.yml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match=says) as caught:
+        load_rules(path)
+    assert caught.value.exit_code == 2
