@@ -161,3 +161,41 @@ def test_the_health_probe_refuses_a_factory_this_run_did_not_start(
                 group, tmp_path / "run", factory_port=port, external_service="http://127.0.0.1:9"
             )
         assert httpx.get(f"http://127.0.0.1:{port}/api/docs").status_code == 200  # untouched
+
+
+STARTER = """
+import os, subprocess, sys, time
+from harness.procs import child_env, die_with_parent
+argv = [*sys.argv[1:], "/bin/sh", "-c", "sleep 120; true"]  # sh stays: a compound command
+team = subprocess.Popen(
+    argv, start_new_session=True, env=child_env(), preexec_fn=die_with_parent(os.getpid())
+)
+print(team.pid, flush=True)
+time.sleep(600)
+"""
+
+
+LIFELINE = [sys.executable, "-m", "harness.lifeline"]  # as stack.start_team_service starts it
+
+
+def test_3_a_team_command_under_sh_ends_with_the_harness(tmp_path: Path) -> None:
+    """`sh -c "...; true"` keeps sh as the parent of the command: the lifeline ends them all."""
+    starter = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(STARTER), *LIFELINE],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert starter.stdout is not None
+    lifeline = int(starter.stdout.readline())
+    try:
+        sleeping = lambda: any(  # noqa: E731
+            Path(f"/proc/{p}/comm").read_text().strip() == "sleep" for p in descendants(lifeline)
+        )
+        wait_for(sleeping, 10, "the team's command to start")
+        tree = {lifeline, *descendants(lifeline)}
+        starter.kill()
+        starter.wait()
+        wait_for(lambda: not any(running(p) for p in tree), 15, f"{tree} to end")
+    finally:
+        if starter.poll() is None:
+            starter.kill()

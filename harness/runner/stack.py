@@ -162,7 +162,7 @@ def start_team_service(
             "service.cwd", f"{cwd} is not a directory", fix="give the service's checkout"
         )
     env = os.environ | team_env(stack, inbox_url) | service.env
-    argv = ["/bin/sh", "-c", service.command]
+    argv = [sys.executable, "-m", "harness.lifeline", "/bin/sh", "-c", service.command]
     process = ManagedProcess(
         "service", argv, f"{stack.service_url}/", stack.run_dir / "service.log", cwd=cwd, env=env
     )
