@@ -18,7 +18,7 @@ from harness.durations import parse_duration
 from harness.errors import UsageError
 from harness.gameday.dashboard import Dashboard
 from harness.gameday.info import GAMEDAY_FILE, running_pid
-from harness.gameday.loop import GameDayLoop
+from harness.gameday.loop import GameDay
 from harness.runner import execute
 from harness.scenario import Scenario, load_scenario
 
@@ -88,5 +88,5 @@ def run_gameday(
         )
     report_dir.mkdir(parents=True, exist_ok=True)
     board = Dashboard(live=False if dashboard is False else None)
-    make_loop = partial(GameDayLoop, report_dir=report_dir, dashboard=board)
+    make_loop = partial(GameDay.make_loop, report_dir=report_dir, dashboard=board)
     return execute(scenario, report_dir, f"harness gameday {path}", make_loop).exit_code

@@ -134,14 +134,14 @@ def execute(
         for name, url in (("factory", stack.factory_url), ("service", stack.service_url)):
             timeline.add(ServerStarted(name=name, url=url))
         if scenario.service.url is not None:  # a team's service: is it wired to our factory?
-            loop.orders_before = orders_before(scenario, stack)
-            loop.probe_item, took = canary(stack, scenario)
-            loop.probes += CANARIES  # orders the service counted, not the diners'
+            loop.state.orders_before = orders_before(scenario, stack)
+            loop.state.probe_item, took = canary(stack, scenario)
+            loop.state.probes += CANARIES  # orders the service counted, not the diners'
             for problem in warm_up(scenario, stack.service_url, loop.inbox, took):
                 timeline.add(problem)
         for rule in loop.watch.rule_events():
             timeline.add(rule)
-        token = loop.register_probe_diner()
+        loop.register_probe_diner()
         start_traffic(group, stack, scenario)
         loop.wait_for_first_order()
         timeline.start_clock(time.time())  # scenario time 0: the diners are ordering
@@ -149,7 +149,7 @@ def execute(
         FactoryControl(stack).arm(scenario.chaos.type, at=start_st / scenario.time_scale)
         timeline.add(ChaosArmed(type=scenario.chaos.type, starts_at_st=round(start_st, 3)))
         with sigterm_kept():
-            asyncio.run(loop.run(token))
+            asyncio.run(loop.run())
     except (KeyboardInterrupt, asyncio.CancelledError):
         status, reason = "interrupted", "interrupted by a signal; chaos cleared, servers stopped"
     except RunAborted as exc:
