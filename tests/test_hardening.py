@@ -360,7 +360,7 @@ class QuietLoop:
     def wait_for_first_order(self) -> None:
         return None
 
-    async def run(self, token: str) -> None:
+    async def run(self, *token: str) -> None:
         return None
 
 
