@@ -10,20 +10,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from harness.chaos import DEFAULT_ORDER_DELAY_S, Chaos
 from harness.durations import Duration
 from harness.errors import UsageError
 from harness.load.config import Load
+from harness.yamltext import YamlTextError, load_yaml
 
 Step = Literal["order", "history", "menu"]
 DEFAULT_JOURNEY: dict[Step, int] = {"order": 8, "history": 1, "menu": 1}
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class Traffic(Strict):
@@ -230,13 +230,13 @@ def load_scenario(
     `overrides` (see apply_overrides) are merged in before validation, `time_scale` (the
     command line's, explicit) last; see `settle_time_scale` for `auto`."""
     try:
-        data = yaml.safe_load(path.read_text())
+        data = load_yaml(path.read_bytes())
     except OSError as exc:
         raise ScenarioError(
             f"{path}: cannot read it ({exc.strerror})", fix="check the path"
         ) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}", fix="fix the YAML syntax") from None
+    except YamlTextError as exc:
+        raise ScenarioError(f"{path}: {exc}", fix="fix the YAML (UTF-8, each key once)") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping of scenario fields at the top")
     if overrides:

@@ -52,13 +52,15 @@ from harness.verdict import checks, exit_code
 def run_dir_for(report_dir: Path, scenario: Scenario) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", scenario.name)
-    path = report_dir / f"{stamp}-{slug}"
-    suffix = 1
-    while path.exists():
-        suffix += 1
-        path = report_dir / f"{stamp}-{slug}-{suffix}"
-    path.mkdir(parents=True)
-    return path
+    report_dir.mkdir(parents=True, exist_ok=True)
+    path, suffix = report_dir / f"{stamp}-{slug}", 1
+    while True:  # mkdir is the claim: two runs started in the same second get two folders
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            suffix += 1
+            path = report_dir / f"{stamp}-{slug}-{suffix}"
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ def execute(
         (run_dir / "crash.txt").write_text(traceback.format_exc())
         status, reason = "error", f"harness crashed: {exc!r} (traceback in crash.txt)"
     finally:
-        with signals_held():  # a second Ctrl-C or SIGTERM must not cut the rollback short
+        with signals_held() as held:  # a second Ctrl-C or SIGTERM must not cut the rollback short
             try:
                 if stack is not None:
                     rollback(group, stack, timeline, loop)
@@ -158,6 +160,9 @@ def execute(
                 group.stop()
                 if loop is not None:
                     loop.close_inbox()  # after the service: its last pushes are not refused
+        if held and status != "error":  # remembered: the run was interrupted all the same
+            status = "interrupted"
+            reason = reason or f"interrupted by {held[0]} during the rollback; chaos cleared"
     return RunResult(run_dir, finish(timeline, scenario, run_dir, status, reason))
 
 
@@ -183,14 +188,20 @@ def sigterm_kept() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def signals_held() -> Iterator[None]:
-    """Ignore SIGINT/SIGTERM while rolling back (the run is already ending), then restore."""
+def signals_held() -> Iterator[list[str]]:
+    """Hold SIGINT/SIGTERM while rolling back (the run is already ending), then restore; the
+    names of the signals that arrived meanwhile are in the list yielded."""
+    held: list[str] = []
     if threading.current_thread() is not threading.main_thread():
-        yield  # signals only reach the main thread: nothing to hold
+        yield held  # signals only reach the main thread: nothing to hold
         return
-    saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def remember(signum: int, _frame: object) -> None:
+        held.append(signal.Signals(signum).name)
+
+    saved = {sig: signal.signal(sig, remember) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield held
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
