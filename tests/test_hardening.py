@@ -341,8 +341,6 @@ def test_7_json_reader_refusals_name_the_problem() -> None:
 class QuietLoop:
     """A run loop with nothing to do: the run ends at once, as one that passed would."""
 
-    orders_before, probes = None, 0
-
     class watch:
         @staticmethod
         def rule_events() -> list[Any]:
@@ -374,7 +372,7 @@ def test_7_a_signal_during_the_rollback_makes_the_run_interrupted(
     stack = Stack(tmp_path, "http://127.0.0.1:9", "http://127.0.0.1:9", "key", "admin")
     monkeypatch.setattr(runner, "start_scenario_servers", lambda *a: stack)
     monkeypatch.setattr(runner, "start_traffic", lambda *a: None)
-    monkeypatch.setattr(runner.FactoryControl, "arm", lambda *a, **kw: {})
+    monkeypatch.setattr(runner, "arm_faults", lambda *a, **kw: [])
     monkeypatch.setattr(runner, "rollback", lambda *a: os.kill(os.getpid(), signal.SIGTERM))
     scenario = load_scenario(Path("scenarios/seed-incident.yaml"))
     result = runner.execute(scenario, tmp_path, "test", lambda *a: QuietLoop())  # type: ignore[arg-type,return-value]
