@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from harness.report_urls import find_report_urls, on_factory
+from harness.report_urls import find_report_urls, on_factory, url_problem
 from harness.timeline import Event, Recovered, ReportCalled, ReportRefused
 
 __all__ = ["AutoReporter", "find_report_urls", "follow_report_url", "outcome_of", "probe_order"]
@@ -34,23 +34,7 @@ def outcome_of(status: int, body: Any) -> str:
     return "error"
 
 
-MAX_URL_BYTES = 64 * 1024  # httpx refuses longer URLs (InvalidURL)
 MAX_URL_SHOWN = 200  # a refused URL's text kept in the timeline
-
-
-def url_problem(url: str) -> str | None:
-    """Why httpx could not call `url` at all (None: it can): control characters, over-long
-    text, an unparsable host. Checked before the host, so a refusal never becomes a crash."""
-    if len(url.encode("utf-8", "surrogatepass")) > MAX_URL_BYTES:
-        return f"longer than {MAX_URL_BYTES} bytes"
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
-        return "it contains control characters (CR, LF, NUL, ...)"
-    try:
-        urlsplit(url)
-        httpx.URL(url)
-    except (ValueError, httpx.InvalidURL) as exc:
-        return str(exc)
-    return None
 
 
 @dataclass

@@ -10,6 +10,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+
 HINTS = ("report", "chaos")
 MAX_DEPTH = 8
 
@@ -47,8 +49,8 @@ def find_report_url(answer: Any, fields: Sequence[str] | None = None) -> str | N
     return next(_walk(answer, "", 0), None)
 
 
+MAX_URL_BYTES = 64 * 1024  # httpx refuses longer URLs (InvalidURL)
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})  # one machine's names for itself
-MAX_URL = 8192
 
 
 def on_factory(url: str, factory_url: str) -> str | None:
@@ -59,8 +61,8 @@ def on_factory(url: str, factory_url: str) -> str | None:
     127.0.0.1 or [::1] on its port. Compared by address, never by text; and the URL we call
     is always the factory's own scheme, host and port with only the path and query kept from
     `url` (nothing in a crafted URL can send us elsewhere)."""
-    if len(url) > MAX_URL or any(ord(c) < 0x21 or c == "\x7f" for c in url):
-        return None  # control characters, spaces or a huge URL: not one the factory made
+    if url_problem(url) is not None or " " in url:
+        return None  # not a URL httpx can call, or not one the factory made
     try:
         ours, theirs = urlsplit(factory_url), urlsplit(url)
         port, our_port = theirs.port, ours.port
@@ -83,3 +85,18 @@ def _same_host(theirs: str, ours: str) -> bool:
 
 def _default_port(scheme: str) -> int:
     return 443 if scheme == "https" else 80
+
+
+def url_problem(url: str) -> str | None:
+    """Why httpx could not call `url` at all (None: it can): control characters, over-long
+    text, an unparsable host. Checked before the host, so a refusal never becomes a crash."""
+    if len(url.encode("utf-8", "surrogatepass")) > MAX_URL_BYTES:
+        return f"longer than {MAX_URL_BYTES} bytes"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        return "it contains control characters (CR, LF, NUL, ...)"
+    try:
+        urlsplit(url)
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        return str(exc)
+    return None

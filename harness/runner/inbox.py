@@ -28,6 +28,7 @@ from harness.runner.tails import error_line
 from harness.timeline import Event, LogLine, Timeline
 
 INBOX = "run's inbox for pushes and webhooks (--telemetry-port, service.telemetry_port)"
+MAX_WAITING = 200_000  # samples held until the scenario clock starts (the warm-up's pushes)
 SANE_CLOCK_S = 30.0  # a payload time further than this from arrival is the team's clock, off
 
 
@@ -49,10 +50,14 @@ class PushedSamples:
         self.waiting = queue.SimpleQueue()
         self.names: set[str] = set()
         self.times: dict[str, deque[float]] = defaultdict(lambda: deque(maxlen=8))
+        self.dropped = 0
 
     def ingest(self, name: str, labels: Mapping[str, str] | None, value: float, t: float) -> None:
         self.names.add(name)
         self.times[name].append(t)
+        if self.waiting.qsize() >= MAX_WAITING:
+            self.dropped += 1  # before the clock runs, nothing drains: bounded, and counted
+            return
         self.waiting.put((name, dict(labels or {}), value, t))
 
     def ingest_stale(self, name: str, labels: Mapping[str, str] | None, t: float) -> None:
