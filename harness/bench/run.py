@@ -22,10 +22,11 @@ from harness.bench import wrk
 from harness.bench.diners import load_measure
 from harness.bench.load import Sample
 from harness.bench.report import Row, missed, table
+from harness.bench.suite import SuiteTimes, measure_suite
 from harness.errors import ExitCode, HarnessError
 from harness.procs import ProcessGroup
 
-GROUPS = ("factory", "service")
+GROUPS = ("factory", "service", "suite")
 TRANSPORTS = ("aiohttp", "httpx")
 LEGEND = (
     "bench = this process (the signer, or the load generator); others = the rest of the machine."
@@ -69,6 +70,8 @@ def setup(
     for old in logs.glob("*.log"):
         old.unlink()  # ManagedProcess appends: keep only this run's logs
     measures: list[t.Measure] = []
+    if not {"factory", "service"} & set(args.only):
+        return measures  # the suite rows start their own servers
     two = t.start_factory(group, work, logs, 2)
     if "factory" in args.only:
         one = t.start_factory(group, work, logs, 1)
@@ -91,6 +94,8 @@ def setup(
 
 def interleave(measures: list[t.Measure], runs: int, seconds: float) -> dict[str, list[Sample]]:
     """Round r runs every measure once (A, B, C, A, B, C, ...) so drift hits all of them alike."""
+    if not measures:
+        return {}
     progress(f"warm-up round, not counted: {', '.join(m.id for m in measures)}")
     for m in measures:  # connections, caches, pools
         m.run(min(1.0, seconds))
@@ -115,7 +120,13 @@ def build_rows(samples: dict[str, list[Sample]]) -> list[Row]:
     return list(rows.values())
 
 
-def write_json(path: Path, rows: list[Row], args: argparse.Namespace, skipped: list[str]) -> None:
+def write_json(
+    path: Path,
+    rows: list[Row],
+    args: argparse.Namespace,
+    skipped: list[str],
+    suite: SuiteTimes | None = None,
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {
         "runs": args.runs,
@@ -130,6 +141,7 @@ def write_json(path: Path, rows: list[Row], args: argparse.Namespace, skipped: l
         "rows": [r.to_json() for r in rows],
         "missed": missed(rows),
         "skipped": skipped,
+        "suite": suite.to_json() if suite else None,
     }
     path.write_text(json.dumps(data, indent=2) + "\n")
 
@@ -172,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             logs = args.json.parent / "bench-logs"
             measures = setup(group, Path(tmp), logs, args, skipped)
             samples = interleave(measures, args.runs, args.seconds)
+            group.stop()  # the suite's runs start their own servers
+            suite = measure_suite(Path(tmp), progress) if "suite" in args.only else None
     except HarnessError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return int(exc.exit_code)
@@ -188,7 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(SERVICE_LEGEND)
     if "load_healthy" in samples:
         print(LOAD_LEGEND)
-    for line in [*missed(rows), *skipped]:
+    for line in [*missed(rows), *skipped, *(suite.lines() if suite else [])]:
         print(line)
-    write_json(args.json, rows, args, skipped)
+    write_json(args.json, rows, args, skipped, suite)
     return int(ExitCode.OK)
