@@ -169,10 +169,13 @@ class ScenarioError(UsageError):
 
 
 def _problems(exc: ValidationError) -> list[str]:
+    from harness.scenario_checks import nearest_field
+
     lines = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        lines.append(f"  {where}: {err['msg']}")
+        near = nearest_field(Scenario, err["loc"]) if err["type"] == "extra_forbidden" else None
+        lines.append(f"  {where}: {err['msg']}" + (f" (did you mean `{near}`?)" if near else ""))
     return lines
 
 
@@ -214,12 +217,28 @@ def load_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = "\n".join(_problems(exc))
+        problems = _problems(exc) + _rule_problems(data)  # every stage's problems at once
         raise ScenarioError(
-            f"{path}: invalid scenario:\n{problems}", fix="see the scenario reference in the README"
+            f"{path}: invalid scenario:\n" + "\n".join(problems),
+            fix="see the scenario reference in the README",
         ) from None
     check_rules(path, scenario)
     return scenario
+
+
+def _rule_problems(data: dict[str, Any]) -> list[str]:
+    """The alert rules' own problems, when the rest of the file is invalid too."""
+    from harness.alerting.rules import load_rules
+
+    alerting = data.get("alerting")
+    rules = alerting.get("rules") if isinstance(alerting, dict) else None
+    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
+        return []
+    try:
+        load_rules(rules, where="alerting.rules")
+    except UsageError as exc:
+        return [f"  {exc.message}" + (f" (fix: {exc.fix})" if exc.fix else "")]
+    return []
 
 
 def check_rules(path: Path, scenario: Scenario) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -137,12 +138,22 @@ def _processes(text: str) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from harness.scenario import load_scenario
+    from harness.scenario import ScenarioError, load_scenario
+    from harness.scenario_checks import long_run_warning
 
-    for path in args.scenarios:
-        scenario = load_scenario(path)
+    bad = []
+    for path in args.scenarios:  # every file, so one command lists every problem
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            print(f"harness: error: {exc}", file=sys.stderr)
+            bad.append(path)
+            continue
         print(
             f"{path}: ok ({scenario.name}, chaos {scenario.chaos.type}, "
             f"{len(scenario.alerting.rules)} alert rules, time scale {scenario.time_scale}x)"
         )
-    return ExitCode.OK
+        warning = long_run_warning(scenario)
+        if warning:
+            print(f"  {warning}")
+    return ExitCode.USAGE_ERROR if bad else ExitCode.OK

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import secrets
 import signal
-import sys
 import threading
 import time
 from collections import Counter
@@ -19,6 +18,7 @@ from harness.alerting.tsdb import TSDB
 from harness.autoreport import AutoReporter, find_report_urls, probe_order
 from harness.durations import format_duration
 from harness.errors import ServerError
+from harness.live import LIVE
 from harness.pager import NothingToAcknowledge, Pager
 from harness.procs import ProcessGroup
 from harness.runner.inbox import Inbox
@@ -300,10 +300,8 @@ class RunLoop:
             if self.started_st is not None and self.ended_st is None
             else ("ended" if self.ended_st is not None else "armed")
         )
-        print(
+        LIVE.show(
             f"  [{format_duration(st):>7} | wall {wall:5.1f}s] {self.phase:<9} "
-            f"orders ok {self.outcomes['ok'] + self.outcomes['slow']:>4} failed {bad:>4}  "
-            f"alert {self.alert_state():<10} chaos {chaos}",
-            file=sys.stderr,
-            flush=True,
+            f"orders ok {self.outcomes['ok']:>4} slow {self.outcomes['slow']:>3} failed {bad:>4}  "
+            f"alert {self.alert_state():<10} chaos {chaos}"
         )
