@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from harness.report_urls import find_report_urls
+from harness.report_urls import find_report_urls, on_factory
 from harness.timeline import Event, Recovered, ReportCalled, ReportRefused
 
 __all__ = ["AutoReporter", "find_report_urls", "follow_report_url", "outcome_of", "probe_order"]
@@ -50,25 +50,29 @@ class AutoReporter:
     next_try: float = 0.0
 
     def saw_urls(self, urls: list[str]) -> list[Event]:
-        """Remember new URLs; refuse, once each, any not on the factory's host."""
+        """Remember new URLs (moved onto the factory's address); refuse, once each, any that
+        does not name the factory."""
         events: list[Event] = []
         for url in urls:
-            if url in self.urls or url in self.refused:
+            if url in self.refused:
                 continue
             refused = self.refusal(url)
             if refused is not None:
                 self.refused.add(url)
                 events.append(refused)
                 continue
-            self.urls.append(url)
+            ours = on_factory(url, self.factory_url)
+            if ours is not None and ours not in self.urls:
+                self.urls.append(ours)
         return events
 
     def refusal(self, url: str) -> ReportRefused | None:
-        """The security event for a URL not on the factory's own host (None: it may be followed)."""
-        allowed = urlsplit(self.factory_url).netloc
-        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc == allowed:
+        """The security event for a URL that does not name the factory (None: it may be
+        followed, at the factory's own address: see report_urls.on_factory)."""
+        if on_factory(url, self.factory_url) is not None:
             return None
-        return ReportRefused(url=url, reason=f"host is not the factory ({allowed})")
+        allowed = urlsplit(self.factory_url).netloc
+        return ReportRefused(url=url[:2000], reason=f"host is not the factory ({allowed})")
 
     def alert_fired(self) -> None:
         if self.trigger == "firing":
@@ -115,16 +119,20 @@ async def follow_report_url(client: httpx.AsyncClient, url: str, who: str) -> Re
     return ReportCalled(url=url, who=who, status=status, message=message, outcome=outcome)
 
 
+PROBE_ITEM = {"menuId": 1, "description": "Veggie", "price": 0.0038}  # the reference menu's
+
+
 async def probe_order(
-    client: httpx.AsyncClient, service_url: str, factory_url: str, token: str
+    client: httpx.AsyncClient,
+    service_url: str,
+    factory_url: str,
+    token: str,
+    item: dict[str, Any] | None = None,
 ) -> tuple[bool, Recovered | None]:
-    """One real order through the service whose pizza the factory verifies: (whether the
-    service answered it, Recovered or None if pizza is not back yet)."""
-    pizza = {
-        "franchiseId": 1,
-        "storeId": 1,
-        "items": [{"menuId": 1, "description": "Veggie", "price": 0.0038}],
-    }
+    """One real order of `item` (the canary's, from the service's menu) through the service
+    whose pizza the factory verifies: (whether the service answered it, Recovered or None if
+    pizza is not back yet)."""
+    pizza = {"franchiseId": 1, "storeId": 1, "items": [item or PROBE_ITEM]}
     try:
         answer = await client.post(
             f"{service_url}/api/order", json=pizza, headers={"authorization": f"Bearer {token}"}

@@ -11,7 +11,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 from types import TracebackType
@@ -22,13 +22,19 @@ from harness.netutil import wait_healthy
 class ManagedProcess(AbstractContextManager["ManagedProcess"]):
     """One `python -m harness ...` child (or any argv), its log file, and its health URL."""
 
-    def __init__(self, name: str, argv: Sequence[str], health_url: str, log_path: Path) -> None:
-        self.name, self.argv, self.health_url, self.log_path = (
-            name,
-            list(argv),
-            health_url,
-            log_path,
-        )
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        health_url: str,
+        log_path: Path,
+        *,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.name, self.argv, self.health_url = name, list(argv), health_url
+        self.log_path = log_path
+        self.cwd, self.env = cwd, None if env is None else dict(env)
         self.proc: subprocess.Popen[bytes] | None = None
 
     @classmethod
@@ -49,6 +55,8 @@ class ManagedProcess(AbstractContextManager["ManagedProcess"]):
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                cwd=self.cwd,
+                env=self.env,
             )
         try:
             wait_healthy(self.health_url, timeout_s=timeout_s, is_alive=self.alive)

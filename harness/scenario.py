@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from harness.durations import Duration
 from harness.errors import UsageError
@@ -26,7 +26,7 @@ class Strict(BaseModel):
 
 
 class Traffic(Strict):
-    diners: int = Field(8, ge=1, le=1000)
+    diners: int = Field(8, ge=1, le=20_000)
     spawn_rate: float = Field(20.0, gt=0, description="diners started per wall second")
     think_time: tuple[Duration, Duration] = (5.0, 15.0)
     order_timeout: Duration = 60.0
@@ -66,12 +66,30 @@ class Service(Strict):
     telemetry_port: int | None = Field(
         None, ge=1, le=65535, description="where the harness takes pushes and webhooks"
     )
+    command: str | None = Field(
+        None, min_length=1, description="start the team's service (sh -c), after our factory"
+    )
+    cwd: str | None = Field(None, description="the command's working directory")
+    env: dict[str, str] = Field(default_factory=dict, description="added to the command's env")
+    start_timeout: Duration = Field(60.0, gt=0, description="wall seconds to answer on url")
+    admin: str | None = Field(
+        None, pattern=r"^[^:\s]+:.+$", description="EMAIL:PASSWORD of an admin (adds a menu item)"
+    )
+    push_interval: Duration = Field(
+        1.0, gt=0, description="wall seconds between the service's pushes (auto time scale)"
+    )
+    order_counter: str = Field(
+        'http_requests_total{method="POST",route="/api/order"}',
+        description="the service's counter of POST /api/order requests, for the accounting",
+    )
 
     @model_validator(mode="after")
     def _external_only(self) -> Service:
-        if self.url is None and (self.factory_port or self.vendor_key or self.metrics == "push"):
+        team_only = self.factory_port or self.vendor_key or self.metrics == "push"
+        if self.url is None and (team_only or self.command or self.admin):
             raise ValueError(
-                "factory_port, vendor_key and metrics: push need `url` (a team's service)"
+                "factory_port, vendor_key, metrics: push, command and admin need `url` "
+                "(a team's service: the URL it answers on)"
             )
         return self
 
@@ -81,6 +99,10 @@ class Alerting(Strict):
     scrape_interval: Duration = 15.0
     evaluation_interval: Duration = 60.0
     rules: list[dict[str, Any]] = Field(default_factory=list)
+    grafana_rules: str | None = Field(
+        None,
+        description="a Grafana alert-rule export judged instead of `rules` (docs/grafana-rules.md)",
+    )
     group_by: list[str] = Field(default_factory=lambda: ["alertname"])
     group_wait: Duration = 30.0
     group_interval: Duration = 300.0
@@ -92,6 +114,11 @@ class Alerting(Strict):
             raise ValueError(
                 "backend external: your own alerting evaluates the rules and posts its webhooks "
                 "to the harness; remove `rules` (or use backend builtin)"
+            )
+        if self.grafana_rules is not None and (self.rules or self.backend != "builtin"):
+            raise ValueError(
+                "grafana_rules are judged by the built-in evaluator instead of `rules`: remove "
+                "`rules` and use backend builtin"
             )
         return self
 
@@ -120,6 +147,7 @@ class Expect(Strict):
 
 
 class Scenario(Strict):
+    _time_scale_note: str = PrivateAttr("")  # what `auto` chose, and why (printed by a run)
     name: str
     description: str = ""
     time_scale: float = Field(1.0, gt=0, le=600)
@@ -196,10 +224,14 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any]) -> dict[
 
 
 def load_scenario(
-    path: Path, *, time_scale: float | None = None, overrides: Mapping[str, Any] | None = None
+    path: Path,
+    *,
+    time_scale: float | Literal["auto"] | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Scenario:
     """Read and check `path` completely; ScenarioError names the file, fields and fixes.
-    `overrides` (see apply_overrides) are merged in before validation, `time_scale` last."""
+    `overrides` (see apply_overrides) are merged in before validation, `time_scale` (the
+    command line's, explicit) last; see `settle_time_scale` for `auto`."""
     try:
         data = yaml.safe_load(path.read_text())
     except OSError as exc:
@@ -212,8 +244,12 @@ def load_scenario(
         raise ScenarioError(f"{path}: expected a mapping of scenario fields at the top")
     if overrides:
         data = apply_overrides(data, overrides)
+    file_scale = data.get("time_scale", 1.0)
     if time_scale is not None:
         data["time_scale"] = time_scale
+    asked = data.get("time_scale", 1.0)
+    if asked == "auto":
+        data["time_scale"] = 1.0  # settled below, once the rules are known to be valid
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -223,7 +259,31 @@ def load_scenario(
             fix="see the scenario reference in the README",
         ) from None
     check_rules(path, scenario)
-    return scenario
+    try:
+        return settle_time_scale(scenario, asked, file_scale, explicit=time_scale is not None)
+    except UsageError as exc:
+        raise ScenarioError(f"{path}: {exc.message}", fix=exc.fix) from None
+
+
+def settle_time_scale(
+    scenario: Scenario, asked: object, file_scale: object, *, explicit: bool
+) -> Scenario:
+    """`auto` picks the highest scale the rules allow (harness.timescale); a team's service
+    runs auto by default, the file's number being the most it may choose; an explicit
+    --time-scale that breaks a rule is refused."""
+    from harness.timescale import AUTO_CAP, auto_scale, check_scale
+
+    team = scenario.service.url is not None
+    if asked != "auto" and not (team and not explicit):
+        if team:
+            check_scale(scenario, scenario.time_scale)
+        return scenario
+    cap = AUTO_CAP if asked == "auto" else float(file_scale)  # type: ignore[arg-type]
+    chosen = auto_scale(scenario, cap)
+    settled = scenario.model_copy(update={"time_scale": chosen.scale})
+    who = f"limited by rule {chosen.rule!r}: {chosen.why}" if chosen.rule else chosen.why
+    settled._time_scale_note = f"time scale auto: {chosen.scale:g}x ({who})"
+    return settled
 
 
 def _rule_problems(data: dict[str, Any]) -> list[str]:
@@ -247,5 +307,21 @@ def check_rules(path: Path, scenario: Scenario) -> None:
 
     try:
         load_rules(scenario.alerting.rules, where="alerting.rules")
+        if scenario.alerting.grafana_rules is not None:
+            scenario.alerting.grafana_rules = _grafana_file(path, scenario.alerting.grafana_rules)
     except UsageError as exc:
         raise ScenarioError(f"{path}: {exc.message}", fix=exc.fix) from None
+
+
+def _grafana_file(scenario_path: Path, name: str) -> str:
+    """The export's absolute path (relative to the scenario file), checked to load."""
+    from harness.alerting.grafana.load import GrafanaRules
+    from harness.alerting.rulefile import load_rules
+
+    file = (scenario_path.parent / name).resolve()
+    if not isinstance(load_rules(file), GrafanaRules):
+        raise ScenarioError(
+            f"alerting.grafana_rules: {name} is not a Grafana export",
+            fix="put Prometheus rules under alerting.rules, or export the rules from Grafana",
+        )
+    return str(file)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from harness.durations import format_duration
 from harness.errors import ExitCode, UsageError
@@ -53,7 +53,7 @@ class Member:
         return found[-1] if found else None
 
 
-def check_all(paths: Sequence[Path], time_scale: float | None) -> list[float]:
+def check_all(paths: Sequence[Path], time_scale: float | Literal["auto"] | None) -> list[float]:
     """Every file validated before anything starts; every problem of every file at once.
     Returns each run's wall-time limit."""
     problems, limits = [], []
@@ -98,10 +98,11 @@ def run_suite(
     return int(worst)
 
 
-def _forwarded_scale(forward: Sequence[str]) -> float | None:
-    if "--time-scale" in forward:
-        return float(forward[list(forward).index("--time-scale") + 1])
-    return None
+def _forwarded_scale(forward: Sequence[str]) -> float | Literal["auto"] | None:
+    if "--time-scale" not in forward:
+        return None
+    given = forward[list(forward).index("--time-scale") + 1]
+    return "auto" if given == "auto" else float(given)
 
 
 def _schedule(members: list[Member], forward: Sequence[str], jobs: int) -> None:

@@ -145,6 +145,19 @@ class ReceiverRejected(Event):
     errors: list[str] = Field(default_factory=list)
 
 
+class TelemetryProblem(Event):
+    """Something the harness noticed about what the service exposes or pushes: a rule's metric
+    it never sends (with the closest names it does send), a failed scrape, no push at all, or
+    the time scale a real service's cadence allows."""
+
+    kind: Literal["telemetry_problem"] = "telemetry_problem"
+    problem: Literal["metric_missing", "scrape_failed", "no_push", "time_scale"]
+    detail: str
+    alertname: str = ""
+    metric: str = ""
+    suggestions: list[str] = Field(default_factory=list)
+
+
 class Action(Event):
     """What a person did during a game day (`harness ack`, `resolve URL`, `abort`), and who."""
 
@@ -200,6 +213,7 @@ AnyEvent = Annotated[
     | ReportCalled
     | ReportRefused
     | ReceiverRejected
+    | TelemetryProblem
     | Action
     | Recovered
     | Accounting

@@ -56,7 +56,11 @@ def bad(doc: Any, where: str = "alerting.rules") -> ConfigError:
     [
         ({"expr": "up"}, "alerting.rules[0].alert", "`alert` name"),
         ({"alert": "A"}, "alerting.rules[0].expr", "rule 'A'"),
-        ({"alert": "A", "expr": "up offset 1m"}, "alerting.rules[0].expr", "`offset`"),
+        (
+            {"alert": "A", "expr": "histogram_count(up)"},
+            "alerting.rules[0].expr",
+            "`histogram_count()`",
+        ),
         ({"alert": "A", "expr": "rate(up)"}, "alerting.rules[0].expr", "invalid PromQL"),
         ({"alert": "A", "expr": "up", "for": "1x"}, "alerting.rules[0].for", "duration"),
         ({"alert": "A", "expr": "up", "for": 60}, "alerting.rules[0].for", "duration"),
@@ -91,13 +95,13 @@ def test_the_second_rule_of_the_second_group_is_named_by_its_path() -> None:
             {"name": "a", "rules": [{"alert": "X", "expr": "up"}]},
             {
                 "name": "b",
-                "rules": [{"alert": "Y", "expr": "up"}, {"alert": "Z", "expr": "topk(1, up)"}],
+                "rules": [{"alert": "Y", "expr": "up"}, {"alert": "Z", "expr": "limitk(1, up)"}],
             },
         ]
     }
     err = bad(doc, "scenario.alerting")
     assert err.field == "scenario.alerting.groups[1].rules[1].expr"
-    assert "rule 'Z'" in str(err) and "`topk`" in str(err)
+    assert "rule 'Z'" in str(err) and "`limitk`" in str(err)
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from harness.alerting.backends.promconfig import EngineConfig, scrape_target
 from harness.alerting.backends.prometheus import PrometheusWatch, find_binary
 from harness.alerting.backends.receiver import Receiver
 from harness.alerting.backends.scaling import Scaler, prom_duration, scale_expr, scale_rules
+from harness.alerting.diners import DinerSeries
 from harness.errors import ServerError
 from harness.procs import ProcessGroup
 from harness.scenario import ScenarioError, load_scenario
@@ -265,10 +266,16 @@ def test_the_receiver_serves_diner_counts_and_queues_webhooks(tmp_path: Path) ->
     with ProcessGroup() as group:
         receiver = Receiver(tmp_path)
         group.start(receiver)
-        receiver.set_counts({"ok": 5, "bad_pizza": 2})
+        diners = DinerSeries()
+        for outcome, latency in [("ok", 0.4), ("ok", 12.0), ("bad_pizza", 0.3), ("error", None)]:
+            diners.observe(outcome, latency)
+        receiver.set_diners(diners)
         text = httpx.get(f"{receiver.url}/metrics").text
-        assert 'diner_orders_total{outcome="bad_pizza"} 2.0' in text
+        assert 'diner_orders_total{outcome="bad_pizza"} 1.0' in text
         assert "# TYPE diner_orders_total counter" in text
+        assert 'diner_order_latency_seconds_bucket{le="0.5"} 2.0' in text
+        assert 'diner_order_latency_seconds_bucket{le="20.0"} 3.0' in text
+        assert "diner_order_latency_seconds_count 3.0" in text
         payload = firing_payload()
         assert httpx.post(f"{receiver.url}/alertmanager/pager", json=payload).status_code == 200
         assert httpx.post(f"{receiver.url}/alertmanager/state", content=b"{").status_code == 400

@@ -64,11 +64,11 @@ def test_bad_fields_are_named_with_their_path(tmp_path: Path, changes: dict, fie
 
 
 def test_a_rule_the_evaluator_cannot_run_is_refused_before_the_run(tmp_path: Path) -> None:
-    rule = {"alert": "X", "expr": "topk(3, pizzas_made_total)"}
+    rule = {"alert": "X", "expr": "limitk(3, pizzas_made_total)"}
     path = write(tmp_path, alerting__rules=[rule])
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
-    assert "alerting.rules[0].expr" in caught.value.message and "topk" in caught.value.message
+    assert "alerting.rules[0].expr" in caught.value.message and "limitk" in caught.value.message
 
 
 @pytest.mark.parametrize("text", ["name: [unclosed", "- a list\n- not a mapping\n"])

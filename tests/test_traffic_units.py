@@ -15,12 +15,13 @@ import pytest
 
 from harness.errors import ConfigError, ExitCode
 from harness.factory.keys import PizzaSigner, load_or_create_key
+from harness.traffic.command import locust_argv, locust_env
 from harness.traffic.config import STOP_SIGNAL, TrafficConfig
 from harness.traffic.events import EventsError, OrderEvent, read_events, tail_events
 from harness.traffic.ledger import Ledger, accounting_problems
 from harness.traffic.outcomes import classify, find_report_url, is_timeout
 from harness.traffic.pizza import PizzaCheck, PizzaVerifier
-from harness.traffic.supervise import Supervisor, locust_argv, locust_env
+from harness.traffic.supervise import Supervisor
 
 REPORT = "http://127.0.0.1:8090/api/support/KEY/report/abc123"
 

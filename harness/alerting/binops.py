@@ -6,6 +6,8 @@
 - vector op vector: one-to-one matching on all labels but `__name__` (or `on (...)` /
   `ignoring (...)`); duplicates on the right, or two left elements matching the same right one,
   are evaluation errors as in Prometheus; with `on (...)` the result keeps only those labels;
+- `group_left (...)` / `group_right (...)`: many-to-one / one-to-many; the result keeps the
+  "many" side's labels plus the listed labels copied from the "one" side;
 - `and`, `or`, `unless`: many-to-many set operations, labels untouched.
 """
 
@@ -16,7 +18,7 @@ import operator
 from collections.abc import Callable
 
 from harness.alerting.nodes import COMPARISONS, SET_OPS, Binary
-from harness.alerting.tsdb import Labels, drop_name
+from harness.alerting.tsdb import Labels, drop_name, format_labels, label_value
 
 Vector = list[tuple[Labels, float]]
 
@@ -99,46 +101,77 @@ def signature(node: Binary, labels: Labels) -> Labels:
 def vector_vector(node: Binary, lhs: Vector, rhs: Vector) -> Vector:
     if node.op in SET_OPS:
         return _set_op(node, lhs, rhs)
-    right: dict[Labels, tuple[Labels, float]] = {}
-    for labels, v in rhs:
-        sig = signature(node, labels)
-        if sig in right:
-            raise EvalError(
-                f"found duplicate series for the match group {dict(sig)} on the right hand-side "
-                f"of the operation: [{dict(right[sig][0])}, {dict(labels)}]; many-to-many "
-                "matching not allowed: matching labels must be unique on one side"
-            )
-        right[sig] = (labels, v)
+    if node.group == "right":  # match from the right: the left side is the "one" side
+        lhs, rhs = rhs, lhs
+    one = _one_side(node, rhs)
     out: Vector = []
-    matched: set[Labels] = set()
-    for labels, lv in lhs:
+    matched: dict[Labels, set[Labels]] = {}
+    for labels, many_value in lhs:
         sig = signature(node, labels)
-        if sig not in right:
+        if sig not in one:
             continue
-        rv = right[sig][1]
+        one_labels, one_value = one[sig]
+        lv, rv = (one_value, many_value) if node.group == "right" else (many_value, one_value)
+        result = _result_labels(node, labels, one_labels)
+        _check_unique(node, matched.setdefault(sig, set()), result, sig)
         if node.op in COMPARE:
             keep = COMPARE[node.op](lv, rv)
-            value = (1.0 if keep else 0.0) if node.return_bool else lv
             if not (keep or node.return_bool):
                 continue
+            value = (1.0 if keep else 0.0) if node.return_bool else lv
         else:
             value = ARITH[node.op](lv, rv)
-        if sig in matched:
-            raise EvalError(
-                f"multiple matches for labels {dict(sig)}: many-to-one matching must be "
-                "explicit (group_left/group_right)"
-            )
-        matched.add(sig)
-        out.append((_result_labels(node, labels), value))
+        out.append((result, value))
     return out
 
 
-def _result_labels(node: Binary, labels: Labels) -> Labels:
+def _one_side(node: Binary, vec: Vector) -> dict[Labels, tuple[Labels, float]]:
+    """The "one" side by match signature; a second element for a signature is an error."""
+    one: dict[Labels, tuple[Labels, float]] = {}
+    for labels, v in vec:
+        sig = signature(node, labels)
+        if sig in one:
+            pair = sorted((format_labels(one[sig][0]), format_labels(labels)))
+            side = "left" if node.group == "right" else "right"
+            raise EvalError(
+                f"found duplicate series for the match group {format_labels(sig)} on the {side} "
+                f"hand-side of the operation: [{pair[0]}, {pair[1]}];many-to-many matching not "
+                "allowed: matching labels must be unique on one side"
+            )
+        one[sig] = (labels, v)
+    return one
+
+
+def _check_unique(node: Binary, seen: set[Labels], result: Labels, sig: Labels) -> None:
+    """Checked before a comparison filters, as Prometheus does."""
+    if node.group:
+        if result in seen:
+            raise EvalError(
+                "multiple matches for labels: grouping labels must ensure unique matches"
+            )
+    elif seen:
+        raise EvalError(
+            "multiple matches for labels: many-to-one matching must be explicit "
+            f"(group_left/group_right); match group {format_labels(sig)}"
+        )
+    seen.add(result)
+
+
+def _result_labels(node: Binary, labels: Labels, one_labels: Labels) -> Labels:
     if node.op not in COMPARISONS or node.return_bool:
         labels = drop_name(labels)
-    if node.on:
-        return tuple(kv for kv in labels if kv[0] in node.labels)
-    return tuple(kv for kv in labels if kv[0] not in node.labels)
+    if not node.group:
+        if node.on:
+            return tuple(kv for kv in labels if kv[0] in node.labels)
+        return tuple(kv for kv in labels if kv[0] not in node.labels)
+    out = dict(labels)
+    for name in node.include:  # group_x(...) labels come from the "one" side
+        value = label_value(one_labels, name)
+        if value:
+            out[name] = value
+        else:
+            out.pop(name, None)
+    return tuple(sorted(out.items()))
 
 
 def _set_op(node: Binary, lhs: Vector, rhs: Vector) -> Vector:

@@ -96,6 +96,7 @@ class AlertEngine:
         if rules and all(isinstance(r, AlertRule) for r in rules):
             groups = [RuleGroup("default", tuple(r for g in groups for r in g.rules))]
         self.tsdb = tsdb
+        self.eval_interval_s = eval_interval_s  # also a subquery's step when it names none
         self.errors: dict[str, str] = {}  # rule (its config path, else name) -> last error
         self._groups = []
         for g in groups:
@@ -138,7 +139,7 @@ class AlertEngine:
         return [a for g in self._groups for active in g.active for a in active.values()]
 
     def _results(self, rule: AlertRule, t: float) -> dict[Labels, tuple[float, dict[str, str]]]:
-        value = evaluate(rule.expr, self.tsdb, t)
+        value = evaluate(rule.expr, self.tsdb, t, interval_s=self.eval_interval_s)
         vector = [((), value)] if isinstance(value, float) else value
         results: dict[Labels, tuple[float, dict[str, str]]] = {}
         for series_labels, v in vector:

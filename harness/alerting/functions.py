@@ -15,19 +15,71 @@ from collections.abc import Callable, Sequence
 Points = Sequence[tuple[int, float]]
 
 
+def kahan_inc(inc: float, total: float, c: float) -> tuple[float, float]:
+    """One step of Kahan-Neumaier summation, as Prometheus's kahansum.Inc."""
+    t = total + inc
+    if math.isinf(t):
+        c = 0.0
+    elif abs(total) >= abs(inc):
+        c += (total - t) + inc
+    else:
+        c += (inc - t) + total
+    return t, c
+
+
 def kahan_sum(values: Sequence[float]) -> float:
-    """Kahan-Neumaier summation, as Prometheus's kahanSumInc."""
     total, c = 0.0, 0.0
     for inc in values:
-        t = total + inc
-        if math.isinf(t):
-            c = 0.0
-        elif abs(total) >= abs(inc):
-            c += (total - t) + inc
-        else:
-            c += (inc - t) + total
-        total = t
+        total, c = kahan_inc(inc, total, c)
     return total + c
+
+
+def variance(values: Sequence[float]) -> float:
+    """Population variance by Welford's method with Kahan sums (Prometheus's stdvar)."""
+    count = mean_ = c_mean = aux = c_aux = 0.0
+    for v in values:
+        count += 1
+        delta = v - (mean_ + c_mean)
+        mean_, c_mean = kahan_inc(delta / count, mean_, c_mean)
+        aux, c_aux = kahan_inc(delta * (v - (mean_ + c_mean)), aux, c_aux)
+    return (aux + c_aux) / count
+
+
+def quantile(q: float, values: Sequence[float]) -> float:
+    """The φ-quantile by linear interpolation between ranks (Prometheus's quantile)."""
+    if not values or math.isnan(q):
+        return math.nan
+    if q < 0:
+        return -math.inf
+    if q > 1:
+        return math.inf
+    ordered = sorted(values, key=lambda v: (not math.isnan(v), v))  # NaN first, as Go's sort
+    rank = q * (len(ordered) - 1)
+    lower = max(0, math.floor(rank))
+    upper = min(len(ordered) - 1, lower + 1)
+    weight = rank - math.floor(rank)
+    return ordered[lower] * (1 - weight) + ordered[upper] * weight
+
+
+def linear_regression(points: Points, intercept_ms: int) -> tuple[float, float]:
+    """Least-squares slope (per second) and intercept at `intercept_ms` (linearRegression)."""
+    n = sum_x = c_x = sum_y = c_y = sum_xy = c_xy = sum_x2 = c_x2 = 0.0
+    first = points[0][1]
+    const_y = all(v == first for _, v in points)
+    for t, v in points:
+        n += 1
+        x = (t - intercept_ms) / 1e3
+        sum_x, c_x = kahan_inc(x, sum_x, c_x)
+        sum_y, c_y = kahan_inc(v, sum_y, c_y)
+        sum_xy, c_xy = kahan_inc(x * v, sum_xy, c_xy)
+        sum_x2, c_x2 = kahan_inc(x * x, sum_x2, c_x2)
+    if const_y:
+        return (math.nan, math.nan) if math.isinf(first) else (0.0, first)
+    sum_x, sum_y, sum_xy, sum_x2 = sum_x + c_x, sum_y + c_y, sum_xy + c_xy, sum_x2 + c_x2
+    cov_xy = sum_xy - sum_x * sum_y / n
+    var_x = sum_x2 - sum_x * sum_x / n
+    slope = cov_xy / var_x if var_x else math.copysign(math.inf, cov_xy) if cov_xy else math.nan
+    return slope, sum_y / n - slope * sum_x / n
 
 
 def mean(values: Sequence[float]) -> float:
@@ -123,51 +175,27 @@ RANGE_FUNCS: dict[str, RangeFunc] = {
     "present_over_time": lambda p, t, r: 1.0,
     "changes": lambda p, t, r: _changes(p),
     "resets": lambda p, t, r: float(sum(1 for (_, a), (_, b) in itertools.pairwise(p) if b < a)),
+    "first_over_time": lambda p, t, r: p[0][1],
+    "stddev_over_time": lambda p, t, r: _sqrt(variance([v for _, v in p])),
+    "stdvar_over_time": lambda p, t, r: variance([v for _, v in p]),
+    "deriv": lambda p, t, r: linear_regression(p, p[0][0])[0] if len(p) > 1 else None,
 }
-KEEPS_NAME = frozenset({"last_over_time"})  # every other function drops __name__
 
 
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:  # Go returns +Inf
-        return math.inf
+def _predict_linear(points: Points, eval_ms: int, seconds: float) -> float | None:
+    if len(points) < 2:
+        return None
+    slope, intercept = linear_regression(points, eval_ms)
+    return slope * seconds + intercept
 
 
-def _log(fn: Callable[[float], float]) -> Callable[[float], float]:
-    """Go's logarithms: NaN below zero, -Inf at zero (Python raises)."""
-    return lambda x: math.nan if math.isnan(x) or x < 0 else -math.inf if x == 0 else fn(x)
+# Range functions with a scalar parameter: fn(points, evaluation time in ms, parameter).
+PARAM_RANGE_FUNCS: dict[str, Callable[[Points, int, float], float | None]] = {
+    "predict_linear": _predict_linear,
+    "quantile_over_time": lambda p, t, q: quantile(q, [v for _, v in p]),
+}
+KEEPS_NAME = frozenset({"last_over_time", "first_over_time"})  # every other function drops __name__
 
 
 def _sqrt(x: float) -> float:
     return math.nan if math.isnan(x) or x < 0 else math.sqrt(x)
-
-
-def _whole(fn: Callable[[float], int]) -> Callable[[float], float]:
-    return lambda x: x if math.isnan(x) or math.isinf(x) else float(fn(x))
-
-
-def _sgn(x: float) -> float:
-    return x if math.isnan(x) else float((x > 0) - (x < 0))
-
-
-MATH_FUNCS: dict[str, Callable[[float], float]] = {
-    "abs": abs,
-    "ceil": _whole(math.ceil),
-    "floor": _whole(math.floor),
-    "sgn": _sgn,
-    "exp": _exp,
-    "sqrt": _sqrt,
-    "ln": _log(math.log),
-    "log2": _log(math.log2),
-    "log10": _log(math.log10),
-}
-
-
-def round_to(x: float, to_nearest: float) -> float:
-    """Prometheus's round: to the nearest multiple of `to_nearest`, ties rounding up."""
-    inverse = 1.0 / to_nearest if to_nearest else math.inf
-    if inverse == 0:
-        return math.nan
-    y = x * inverse + 0.5
-    return (y if math.isnan(y) or math.isinf(y) else float(math.floor(y))) / inverse

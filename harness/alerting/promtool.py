@@ -27,7 +27,7 @@ class Slot(enum.Enum):
 MISSING = Slot.MISSING
 STALE = Slot.STALE
 
-_NUM = r"[-+]?(?:Inf|NaN|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
+_NUM = r"[-+]?(?:(?i:Inf|NaN)|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
 _TOKEN = re.compile(rf"(?P<a>{_NUM})(?:(?P<op>[-+])(?P<b>{_NUM}))?(?:x(?P<n>\d+))?")
 
 

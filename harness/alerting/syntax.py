@@ -1,18 +1,20 @@
 """Parse a PromQL expression with promql-parser and keep only what the evaluator implements.
 
 `compile_expr(text, field)` returns the evaluator's own tree (harness.alerting.nodes) or raises
-ConfigError naming `field` and the construct it refuses (`offset`, `@`, subqueries, `topk`,
-`group_left`, `label_replace`, ...), so a rule that loads is a rule we evaluate.
+ConfigError naming `field` and the construct it refuses (native-histogram functions,
+experimental functions behind a Prometheus feature flag, `fill`, ...), so a rule that loads is a
+rule we evaluate.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from typing import Any
 
 import promql_parser as pp
 
-from harness.alerting.functions import MATH_FUNCS, RANGE_FUNCS
+from harness.alerting.functions import PARAM_RANGE_FUNCS, RANGE_FUNCS
+from harness.alerting.matchers import Matcher, RegexError
 from harness.alerting.nodes import (
     Aggregate,
     Binary,
@@ -22,16 +24,31 @@ from harness.alerting.nodes import (
     Number,
     RangeSelector,
     Selector,
+    String,
+    Subquery,
 )
-from harness.alerting.tsdb import Matcher
+from harness.alerting.value_functions import DATE_FUNCS, MATH_FUNCS
 from harness.errors import ConfigError
 
-AGGREGATIONS = frozenset({"sum", "avg", "max", "min", "count", "group"})
-OTHER_FUNCS = frozenset(
-    {"histogram_quantile", "clamp", "clamp_min", "clamp_max", "round", "vector", "scalar"}
-    | {"time", "absent"}
+AGGREGATIONS = frozenset(
+    {"sum", "avg", "max", "min", "count", "group", "stddev", "stdvar", "quantile"}
+    | {"topk", "bottomk", "count_values"}
 )
-FUNCTIONS = frozenset(RANGE_FUNCS) | frozenset(MATH_FUNCS) | OTHER_FUNCS
+OTHER_FUNCS = frozenset(
+    {"histogram_quantile", "histogram_fraction", "clamp", "clamp_min", "clamp_max", "round"}
+    | {"vector", "scalar", "time", "timestamp", "pi", "absent", "absent_over_time"}
+    | {"label_replace", "label_join", "sort", "sort_desc"}
+)
+FUNCTIONS = (
+    frozenset(RANGE_FUNCS)
+    | frozenset(PARAM_RANGE_FUNCS)
+    | frozenset(MATH_FUNCS)
+    | frozenset(DATE_FUNCS)
+    | OTHER_FUNCS
+)
+NATIVE_ONLY = frozenset(
+    {"histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar"}
+)
 # promql-parser's MatchOp is not hashable: key by its text.
 _MATCH_OPS = {
     "MatchOp.Equal": "=",
@@ -52,7 +69,13 @@ def compile_expr(text: str, field: str = "expr", who: str = "") -> Node:
     except ValueError as exc:
         msg = f"{pre}invalid PromQL {text!r}: {exc}"
         raise ConfigError(field, msg, fix="fix the syntax") from exc
-    return _Compiler(field, pre).node(tree)
+    compiler = _Compiler(field, pre)
+    node = compiler.node(tree)
+    if isinstance(node, RangeSelector | Subquery):
+        raise compiler.refuse("a range vector as the result", "a rule needs e.g. rate(x[5m])")
+    if isinstance(node, String):
+        raise compiler.refuse("a string literal as the result")
+    return node
 
 
 class _Compiler:
@@ -69,31 +92,47 @@ class _Compiler:
         )
 
     def node(self, e: Any) -> Node:
-        handler = {
+        handlers: dict[type, Callable[[], Node]] = {
             pp.NumberLiteral: lambda: Number(float(e.val)),
+            pp.StringLiteral: lambda: String(str(e.val)),
+            pp.SubqueryExpr: lambda: self.subquery(e),
+            pp.MatrixSelector: lambda: RangeSelector(
+                self.selector(e.vector_selector), e.range.total_seconds()
+            ),
             pp.ParenExpr: lambda: self.node(e.expr),
             pp.UnaryExpr: lambda: Negate(self.node(e.expr)),
             pp.VectorSelector: lambda: self.selector(e),
             pp.Call: lambda: self.call(e),
             pp.AggregateExpr: lambda: self.aggregate(e),
             pp.BinaryExpr: lambda: self.binary(e),
-        }.get(type(e))
+        }
+        handler = handlers.get(type(e))
         if handler is not None:
             return handler()
-        if isinstance(e, pp.SubqueryExpr):
-            raise self.refuse("a subquery `[range:step]`")
-        if isinstance(e, pp.MatrixSelector):
-            raise self.refuse("a range vector outside a range function", "use e.g. rate(x[5m])")
-        if isinstance(e, pp.StringLiteral):
-            raise self.refuse("a string literal")
         raise self.refuse(f"the construct {type(e).__name__}")
+
+    def subquery(self, sq: Any) -> Subquery:
+        step = sq.step.total_seconds() if sq.step is not None else 0.0
+        inner = self.node(sq.expr)
+        offset = sq.offset.total_seconds() if sq.offset is not None else 0.0
+        return Subquery(inner, sq.range.total_seconds(), step, offset, self.at(sq, str(sq)))
+
+    def at(self, e: Any, text: str) -> float | str | None:
+        """The `@` modifier: seconds, "start" or "end"; None without one."""
+        try:
+            mod = e.at
+        except BaseException as exc:  # promql-parser panics reading a time before 1970
+            raise self.refuse("an `@` time before 1970", f"in {text}") from exc
+        if mod is None:
+            return None
+        if mod.type == pp.AtModifierType.Start:
+            return "start"
+        if mod.type == pp.AtModifierType.End:
+            return "end"
+        return float(mod.at.timestamp())
 
     def selector(self, vs: Any) -> Selector:
         text = str(vs.prettify()) if hasattr(vs, "prettify") else str(vs)
-        if vs.offset is not None:
-            raise self.refuse("the `offset` modifier", f"in {text}")
-        if vs.at is not None:
-            raise self.refuse("the `@` modifier", f"in {text}")
         if vs.matchers.or_matchers:
             raise self.refuse("`or` inside a selector's braces", f"in {text}")
         matchers = [
@@ -101,50 +140,52 @@ class _Compiler:
         ]
         if vs.name:
             matchers.insert(0, Matcher.make("__name__", "=", vs.name))
-        return Selector(tuple(matchers), text)
+        offset = vs.offset.total_seconds() if vs.offset is not None else 0.0
+        return Selector(tuple(matchers), text, offset, self.at(vs, text))
 
     def matcher(self, name: str, op: str, value: str) -> Matcher:
         try:
             return Matcher.make(name, op, value)
-        except re.error as exc:
+        except RegexError as exc:
             raise ConfigError(
                 self.field,
-                f"{self.pre}regex {value!r} for label {name!r} is not understood by "
-                f"Python's re: {exc}",
-                fix="use a regex both RE2 and Python accept",
+                f"{self.pre}label {name!r}: {exc}",
+                fix="write the regex in RE2 syntax (Go's regexp, which Prometheus uses)",
             ) from exc
 
     def call(self, c: Any) -> Call:
         name = c.func.name
+        if name in NATIVE_ONLY:
+            raise self.refuse(f"the function `{name}()`", "it reads native histograms only")
         if name not in FUNCTIONS:
-            raise self.refuse(f"the function `{name}()`")
-        args: list[Node] = []
-        for arg in c.args:
-            if isinstance(arg, pp.MatrixSelector):
-                seconds = arg.range.total_seconds()
-                args.append(RangeSelector(self.selector(arg.vector_selector), seconds))
-            else:
-                args.append(self.node(arg))
-        return Call(name, tuple(args))
+            raise self.refuse(
+                f"the function `{name}()`",
+                "experimental: Prometheus needs --enable-feature=promql-experimental-functions",
+            )
+        return Call(name, tuple(self.node(arg) for arg in c.args))
 
     def aggregate(self, a: Any) -> Aggregate:
         op = str(a.op)
         if op not in AGGREGATIONS:
-            raise self.refuse(f"the aggregation `{op}`")
+            raise self.refuse(
+                f"the aggregation `{op}`",
+                "experimental: Prometheus needs --enable-feature=promql-experimental-functions",
+            )
         mod = a.modifier
         without = mod is not None and mod.type == pp.AggModifierType.Without
         labels = tuple(mod.labels) if mod is not None else ()
-        return Aggregate(op, self.node(a.expr), labels, without)
+        param = self.node(a.param) if a.param is not None else None
+        return Aggregate(op, self.node(a.expr), labels, without, param)
 
     def binary(self, b: Any) -> Binary:
         op = str(b.op)
         mod = b.modifier
-        return_bool, on, labels = False, False, ()
+        return_bool, on, labels, group, include = False, False, (), "", ()
         if mod is not None:
             card = pp.VectorMatchCardinality
             if mod.card == card.ManyToOne or mod.card == card.OneToMany:
-                side = "left" if mod.card == card.ManyToOne else "right"
-                raise self.refuse(f"`group_{side}` (many-to-one matching)")
+                group = "left" if mod.card == card.ManyToOne else "right"
+                include = tuple(mod.group_labels or ())
             fill = mod.fill_values
             if fill is not None and (fill.lhs is not None or fill.rhs is not None):
                 raise self.refuse("a `fill` modifier on a binary operator")
@@ -152,4 +193,5 @@ class _Compiler:
             if mod.matching is not None:
                 on = mod.matching.type == pp.LabelModifierType.Include
                 labels = tuple(mod.matching.labels)
-        return Binary(op, self.node(b.lhs), self.node(b.rhs), return_bool, on, labels)
+        lhs, rhs = self.node(b.lhs), self.node(b.rhs)
+        return Binary(op, lhs, rhs, return_bool, on, labels, group, include)

@@ -19,14 +19,25 @@ ingested sample are dropped, so a long run stays bounded in memory.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from harness.alerting.matchers import Matcher
 from harness.errors import ConfigError
+
+__all__ = [
+    "LOOKBACK_S",
+    "TSDB",
+    "Labels",
+    "Matcher",
+    "Series",
+    "format_labels",
+    "make_labels",
+    "to_ms",
+]
 
 Labels = tuple[tuple[str, str], ...]  # sorted by name; hashable, so it keys a series
 LOOKBACK_S = 300.0
@@ -49,6 +60,15 @@ def label_value(labels: Labels, name: str) -> str:
     return ""
 
 
+def format_labels(labels: Labels) -> str:
+    """Prometheus's labels.String(): `{__name__="up", job="api"}`."""
+    return "{" + ", ".join(f'{k}="{_quote(v)}"' for k, v in labels) + "}"
+
+
+def _quote(v: str) -> str:
+    return v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 def drop_name(labels: Labels) -> Labels:
     return tuple(kv for kv in labels if kv[0] != "__name__")
 
@@ -56,28 +76,6 @@ def drop_name(labels: Labels) -> Labels:
 def _scraped_labels(name: str, exposed: Mapping[str, str], extra: Mapping[str, str]) -> Labels:
     labels = {(f"exported_{k}" if k in extra else k): v for k, v in exposed.items()}
     return make_labels({**labels, **extra, "__name__": name})
-
-
-@dataclass(frozen=True)
-class Matcher:
-    """One label matcher; regexes are fully anchored and `.` matches newlines (Prometheus 3)."""
-
-    name: str
-    op: str  # "=", "!=", "=~", "!~"
-    value: str
-    regex: re.Pattern[str] | None = None
-
-    @classmethod
-    def make(cls, name: str, op: str, value: str) -> Matcher:
-        if op not in ("=", "!=", "=~", "!~"):
-            raise ValueError(f"unknown matcher operator {op!r}")
-        regex = re.compile(value, re.DOTALL) if op in ("=~", "!~") else None
-        return cls(name, op, value, regex)
-
-    def matches(self, value: str) -> bool:
-        if self.regex is None:
-            return (value == self.value) == (self.op == "=")
-        return (self.regex.fullmatch(value) is not None) == (self.op == "=~")
 
 
 @dataclass
@@ -93,12 +91,13 @@ class Series:
         self.vs.append(value)
         return True
 
-    def latest(self, t_ms: int, lookback_ms: int) -> float | None:
-        """The newest sample in (t - lookback, t], or None if none or it is a staleness marker."""
+    def latest(self, t_ms: int, lookback_ms: int) -> tuple[int, float] | None:
+        """The newest sample (ms, value) in (t - lookback, t]; None if none or it is stale."""
         i = bisect_right(self.ts, t_ms) - 1
         if i < 0 or self.ts[i] <= t_ms - lookback_ms:
             return None
-        return self.vs[i]
+        value = self.vs[i]
+        return None if value is None else (self.ts[i], value)
 
     def window(self, t_ms: int, range_ms: int) -> list[tuple[int, float]]:
         """The samples in the left-open range (t - range, t], staleness markers left out."""
@@ -183,12 +182,18 @@ class TSDB:
 
     def select(self, matchers: Iterable[Matcher], t: float) -> list[tuple[Labels, float]]:
         """Instant vector selector at t: each matching series' latest sample within lookback."""
+        return [(labels, value) for labels, _, value in self.select_samples(matchers, t)]
+
+    def select_samples(
+        self, matchers: Iterable[Matcher], t: float
+    ) -> list[tuple[Labels, int, float]]:
+        """As `select`, with each sample's own time in ms (for timestamp())."""
         t_ms = to_ms(t)
         out = []
         for series in self._matching(list(matchers)):
-            value = series.latest(t_ms, self.lookback_ms)
-            if value is not None:
-                out.append((series.labels, value))
+            sample = series.latest(t_ms, self.lookback_ms)
+            if sample is not None:
+                out.append((series.labels, sample[0], sample[1]))
         return out
 
     def select_range(

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 import aiohttp
 import uvloop
 
+from harness.load.usage import machine_busy_s
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 REQUEST_TIMEOUT_S = 10.0
 
@@ -79,12 +81,6 @@ def session_cpu_s(sid: int) -> float:
         if int(fields[3]) == sid:
             total += int(fields[11]) + int(fields[12])
     return total / CLK_TCK
-
-
-def machine_busy_s() -> float:
-    """CPU seconds all cores spent busy since boot (/proc/stat: everything but idle and iowait)."""
-    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / CLK_TCK
 
 
 def cpu_now(sessions: dict[str, int]) -> dict[str, float]:

@@ -18,7 +18,8 @@ class Row:
     label: str
     unit: str
     values: list[float]
-    target: float | None = None  # the median must be at least this
+    target: float | None = None  # the median must be at least this (at most: `at_most`)
+    at_most: bool = False
     cpu: dict[str, float] = field(default_factory=dict)  # median % of one core, per process
     cost: dict[str, float] = field(default_factory=dict)  # median CPU ms per good answer
     errors: Counter[str] = field(default_factory=Counter)
@@ -46,7 +47,14 @@ class Row:
 
     @property
     def passed(self) -> bool | None:
-        return None if self.target is None else self.median >= self.target
+        if self.target is None:
+            return None
+        return self.median <= self.target if self.at_most else self.median >= self.target
+
+    def target_text(self) -> str:
+        if self.target is None:
+            return ""
+        return f"{'<=' if self.at_most else '>='} {_num(self.target, self.unit)}"
 
     def verdict(self) -> str:
         return {None: "", True: "PASS", False: "FAIL"}[self.passed]
@@ -78,7 +86,11 @@ class Row:
 
 
 def _num(value: float, unit: str) -> str:
-    return f"{value:.3f}" if unit == "ratio" else f"{value:,.0f}"
+    if unit == "ratio":
+        return f"{value:.3f}"
+    if unit == "diners":
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
 def table(rows: list[Row], title: str) -> str:
@@ -99,7 +111,7 @@ def table(rows: list[Row], title: str) -> str:
             _num(r.median, r.unit),
             _num(min(r.values), r.unit),
             _num(max(r.values), r.unit),
-            f">= {_num(r.target, r.unit)}" if r.target is not None else "",
+            r.target_text(),
             r.verdict(),
             r.details(),
         )
@@ -122,7 +134,7 @@ def table(rows: list[Row], title: str) -> str:
 def missed(rows: list[Row]) -> list[str]:
     return [
         f"MISSED TARGET: {r.label.strip()}: median {_num(r.median, r.unit)} {r.unit} "
-        f"< {_num(r.target, r.unit)}"
+        f"{'>' if r.at_most else '<'} {_num(r.target, r.unit)}"
         for r in rows
         if r.passed is False and r.target is not None
     ]

@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -22,11 +23,12 @@ from harness.bench import wrk
 from harness.bench.diners import load_measure
 from harness.bench.load import Sample
 from harness.bench.report import Row, missed, table
+from harness.bench.scale import ScaleRun, legend, run_scale, scale_rows
 from harness.bench.suite import SuiteTimes, measure_suite
 from harness.errors import ExitCode, HarnessError
 from harness.procs import ProcessGroup
 
-GROUPS = ("factory", "service", "suite")
+GROUPS = ("factory", "service", "scale", "suite")
 TRANSPORTS = ("aiohttp", "httpx")
 LEGEND = (
     "bench = this process (the signer, or the load generator); others = the rest of the machine."
@@ -71,7 +73,7 @@ def setup(
         old.unlink()  # ManagedProcess appends: keep only this run's logs
     measures: list[t.Measure] = []
     if not {"factory", "service"} & set(args.only):
-        return measures  # the suite rows start their own servers
+        return measures  # the scale and suite rows start their own servers
     two = t.start_factory(group, work, logs, 2)
     if "factory" in args.only:
         one = t.start_factory(group, work, logs, 1)
@@ -178,12 +180,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     signal.signal(signal.SIGTERM, _terminate)
     skipped: list[str] = []
+    scale: ScaleRun | None = None
+    suite: SuiteTimes | None = None
     try:
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp, ProcessGroup() as group:
             progress(f"starting servers ({', '.join(args.only)})")
             logs = args.json.parent / "bench-logs"
             measures = setup(group, Path(tmp), logs, args, skipped)
-            samples = interleave(measures, args.runs, args.seconds)
+            samples = interleave(measures, args.runs, args.seconds) if measures else {}
+            if "scale" in args.only:
+                service = samples.get("service_aiohttp")
+                capacity = statistics.median(s.rate for s in service) if service else None
+                progress(f"scale: 2,500 to 10,000 thinking diners (3 min) in {logs / 'scale'}")
+                scale = run_scale(logs / "scale", capacity)
             group.stop()  # the suite's runs start their own servers
             suite = measure_suite(Path(tmp), progress) if "suite" in args.only else None
     except HarnessError as exc:
@@ -192,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bench: interrupted; every server stopped", file=sys.stderr)
         return int(ExitCode.INTERRUPTED)
-    rows = build_rows(samples)
+    rows = build_rows(samples) + (scale_rows(scale) if scale is not None else [])
     title = f"harness bench: median of {args.runs} runs x {args.seconds:g} s, 64 in flight"
     print(table(rows, title))
     print(LEGEND)
@@ -202,6 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(SERVICE_LEGEND)
     if "load_healthy" in samples:
         print(LOAD_LEGEND)
+    if scale is not None:
+        print(legend(scale))
     for line in [*missed(rows), *skipped, *(suite.lines() if suite else [])]:
         print(line)
     write_json(args.json, rows, args, skipped, suite)

@@ -16,6 +16,7 @@ from harness.gameday.control import ControlServer, Refused
 from harness.gameday.dashboard import Dashboard, View
 from harness.pager import NothingToAcknowledge
 from harness.procs import ProcessGroup
+from harness.report_urls import on_factory
 from harness.runner.loop import RunAborted, RunLoop
 from harness.runner.stack import Stack
 from harness.runner.watch import active_alerts
@@ -76,8 +77,9 @@ class GameDayLoop(RunLoop):
         if refused is not None:
             self.add(refused)
             raise Refused(f"not followed: {refused.reason}")
+        ours = on_factory(url, self.reporter.factory_url) or url  # refusal() said it is ours
         async with httpx.AsyncClient(timeout=10) as client:
-            called = await follow_report_url(client, url, who)
+            called = await follow_report_url(client, ours, who)
         self.add(called)
         if called.outcome in ("resolved", "no_chaos"):
             self.reporter.resolved = True  # an auto-reporter, if on, has nothing left to do

@@ -14,6 +14,8 @@ from harness.traffic.steps import StepPlan
 
 HEALTHY = "healthy"
 """The configuration without any fault; always measured first."""
+MAX_DINERS = 20_000
+"""The most diners a ramp may reach (docs/load.md: 10,000 thinking diners on 2 cores)."""
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
@@ -22,9 +24,9 @@ class Strict(BaseModel):
 
 
 class Steps(Strict):
-    start: int = Field(16, ge=1, le=2000, description="diners of the first step")
-    step: int = Field(16, ge=1, le=2000, description="diners added at each step")
-    max: int = Field(256, ge=1, le=2000, description="diners of the last step")
+    start: int = Field(16, ge=1, le=MAX_DINERS, description="diners of the first step")
+    step: int = Field(16, ge=1, le=MAX_DINERS, description="diners added at each step")
+    max: int = Field(256, ge=1, le=MAX_DINERS, description="diners of the last step")
     duration: Duration = Field(10.0, gt=0, le=600, description="how long each step lasts")
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ from typing import Any
 
 from harness.durations import format_duration
 from harness.load.config import LoadExpect
+from harness.load.usage import StepUsage
 from harness.traffic.events import OUTCOMES, EventsError, OrderEvent
 
 GOOD = ("ok", "slow")
@@ -43,13 +44,17 @@ class StepResult:
     error_ratio: float
     outcomes: dict[str, int] = field(default_factory=dict)
     broken: str = ""  # why the step broke the expectations; "" when it held
+    usage: StepUsage | None = None  # what each part cost the machine in the window
+    begin: float = 0.0  # wall clock where the measured window began
 
     @property
     def held(self) -> bool:
         return not self.broken
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self) | {"held": self.held}
+        data = asdict(self) | {"held": self.held}
+        data["usage"] = self.usage.to_json() if self.usage else None
+        return data
 
 
 class EventsReader:
@@ -89,9 +94,11 @@ class EventsReader:
             ) from None
 
 
-def warmup_s(step_s: float) -> float:
-    """The start of each step that is not measured: a quarter of it, at most 2 s."""
-    return min(2.0, step_s / 4)
+def warmup_s(step_s: float, spawn_s: float = 0.0) -> float:
+    """The start of each step that is not measured: a quarter of it, at most 2 s, or while the
+    step's new diners start (log in or register, first order) and 1 s more, at most half of it:
+    a step is measured once its diners think and order, not while they arrive."""
+    return min(step_s / 2, max(min(2.0, step_s / 4), spawn_s + 1.0 if spawn_s else 0.0))
 
 
 def p95(values: list[float]) -> float | None:
@@ -109,6 +116,7 @@ def measure_steps(
     expect: LoadExpect,
     *,
     until: float,
+    spawn_s: float = 0.0,
 ) -> list[StepResult]:
     """Every step whose window ended by `until` (wall clock), judged against `expect`."""
     results: list[StepResult] = []
@@ -117,7 +125,7 @@ def measure_steps(
         end = ordered[i + 1].t if i + 1 < len(ordered) else mark.t + step_s
         if end > until:
             break
-        begin = min(mark.t + warmup_s(step_s), end)
+        begin = min(mark.t + warmup_s(step_s, spawn_s), end)
         results.append(judge(mark, begin, end, orders, expect))
     return results
 
@@ -138,6 +146,7 @@ def judge(
         latency, ratio, counts,
     )  # fmt: skip
     result.broken = why_broken(result, expect)
+    result.begin = begin
     return result
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from harness.errors import HarnessError, ServerError
 from harness.load.config import Degradation, Load
-from harness.load.measure import EventsReader, StepResult, measure_steps, ms
+from harness.load.live import Live, step_line
+from harness.load.measure import EventsReader, StepResult, measure_steps
 from harness.procs import ManagedProcess, ProcessGroup
 from harness.runner import signals_held
 from harness.runner.stack import FactoryControl, Stack, start_servers, traffic_process
@@ -98,6 +99,8 @@ def traffic_config(
         request_timeout_s=max(5.0, load.order_timeout),
         slow_after_s=load.order_timeout,  # the p95 expectation judges latency, not `slow`
         journey={"order": 1, "history": 0, "menu": 0},
+        steady_start=True,
+        new_diners=True,
         pizzas_per_order=load.pizzas,
         seed=seed,
         max_orders=math.ceil(run_time_s * ORDERS_PER_S_BOUND),
@@ -116,13 +119,12 @@ def start_stack(group: ProcessGroup, folder: Path, load: Load, seed: int, field:
     )
 
 
-def step_line(name: str, plan: StepPlan, step: StepResult) -> str:
-    verdict = "held" if step.held else f"BROKE: {step.broken}"
-    return (
-        f"load {name}: step {step.index + 1}/{plan.count} {step.diners:>4} diners: "
-        f"{step.good_per_s:7.1f} ok orders/s, p95 {ms(step.p95_s)}, "
-        f"errors {step.error_ratio:.1%} ({step.orders} orders): {verdict}"
-    )
+def roots(group: ProcessGroup) -> dict[str, int]:
+    """The pid of each part's first process (the diners: the traffic supervisor)."""
+    parts = {"traffic": "diners", "service": "service", "factory": "factory"}
+    return {
+        parts[m.name]: m.proc.pid for m in group.members if m.name in parts and m.proc is not None
+    }
 
 
 class Ramp:
@@ -144,9 +146,12 @@ class Ramp:
         self.progress = progress
         self.result = ConfigResult(name, degradation, folder)
         self.on_servers: Callable[[Stack, ProcessGroup], None] | None = None
+        self.live: Live | None = None
+        self.group = ProcessGroup()
 
     def run(self) -> ConfigResult:
         result, group = self.result, ProcessGroup()
+        self.group = group
         result.folder.mkdir(parents=True, exist_ok=True)
         stack: Stack | None = None
         traffic: ManagedProcess | None = None
@@ -194,15 +199,23 @@ class Ramp:
         """Judge each step as it ends; return when the ramp broke (the wall time it was seen) or
         the diners ended (None)."""
         reader, judged = EventsReader(stack.traffic_events), 0
+        self.live = Live(self.result.name, self.plan, roots(self.group), self.progress)
         deadline = time.monotonic() + STARTUP_S + self.plan.duration_s + 15
         expect = self.load.expect
         while True:
             alive = traffic.alive()
             reader.poll()
             now = time.time()
+            self.live.tick(reader, now)
             steps = measure_steps(
-                reader.orders, reader.marks, self.plan.step_s, expect, until=now - WRITE_LAG_S
+                reader.orders,
+                reader.marks,
+                self.plan.step_s,
+                expect,
+                until=now - WRITE_LAG_S,
+                spawn_s=self.plan.spawn_s(),
             )
+            self.live.attach(steps)
             for step in steps[judged:]:
                 self.progress(step_line(self.result.name, self.plan, step))
             judged = len(steps)
@@ -245,8 +258,15 @@ class Ramp:
         reader = EventsReader(stack.traffic_events)
         reader.poll()
         steps = measure_steps(
-            reader.orders, reader.marks, self.plan.step_s, self.load.expect, until=until
+            reader.orders,
+            reader.marks,
+            self.plan.step_s,
+            self.load.expect,
+            until=until,
+            spawn_s=self.plan.spawn_s(),
         )
+        if self.live is not None:
+            self.live.attach(steps)
         broken = next((i for i, s in enumerate(steps) if not s.held), None)
         result.steps = steps if broken is None else steps[: broken + 1]
         if rc not in (0, None):

@@ -18,6 +18,7 @@ from pathlib import Path
 from harness.durations import format_duration
 from harness.errors import ConfigError, ExitCode, HarnessError, UsageError
 from harness.load.config import HEALTHY, Degradation, Load
+from harness.load.limiter import what_limited
 from harness.load.measure import warmup_s
 from harness.load.ramp import ConfigResult, Progress, Ramp, stderr
 from harness.load.table import markdown_report, text_report, write_json
@@ -76,7 +77,8 @@ def setup_text(scenario: Scenario, plan: StepPlan) -> str:
     think = "/".join(format_duration(t) for t in load.think_time)
     return (
         f"Scenario `{scenario.name}`: steps of {plan.step_s:g} s from {plan.start} to {plan.max} "
-        f"diners by {plan.step} (first {warmup_s(plan.step_s):g} s of each step not measured), "
+        f"diners by {plan.step} (first {warmup_s(plan.step_s, plan.spawn_s()):g} s of each step "
+        "not measured: its new diners start), "
         f"think time {think}, {load.pizzas[0]}-{load.pizzas[1]} pizzas an order, factory "
         f"{load.factory_workers} workers; a step breaks when its p95 order latency is above "
         f"{format_duration(exp.p95_latency)} or more than {exp.max_error_ratio:.1%} of its "
@@ -128,7 +130,8 @@ def run_load(
     code, line = verdict(results, load, status)
     title = f"Load test: {scenario.name}"
     setup = setup_text(scenario, plan)
-    (run_dir / "capacity.md").write_text(markdown_report(title, setup, results, line))
+    limits = [what_limited(r, load.factory_workers) for r in results]
+    (run_dir / "capacity.md").write_text(markdown_report(title, setup, results, line, limits))
     meta = {
         "scenario": scenario.name,
         "status": status,
@@ -136,6 +139,7 @@ def run_load(
         "verdict": line,
         "plan": plan.model_dump(),
         "expect": load.expect.model_dump(),
+        "limited_by": limits,
         "started": started,
         "ended": time.time(),
         "python": platform.python_version(),
@@ -143,4 +147,5 @@ def run_load(
     write_json(run_dir / "capacity.json", meta, results)
     print(f"{title} (capacity.md, capacity.json in {run_dir})")
     print(text_report(results, line), flush=True)
+    print("what limited the run:\n" + "\n".join(f"  {lim}" for lim in limits), flush=True)
     return int(code)

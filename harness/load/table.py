@@ -106,7 +106,13 @@ def text_report(results: Sequence[ConfigResult], verdict: str) -> str:
     )
 
 
-def markdown_report(title: str, setup: str, results: Sequence[ConfigResult], verdict: str) -> str:
+def markdown_report(
+    title: str,
+    setup: str,
+    results: Sequence[ConfigResult],
+    verdict: str,
+    limits: Sequence[str] = (),
+) -> str:
     return "\n".join(
         [
             f"# {title}",
@@ -118,6 +124,10 @@ def markdown_report(title: str, setup: str, results: Sequence[ConfigResult], ver
             markdown(SUMMARY_HEAD, summary_rows(results)),
             "",
             verdict,
+            "",
+            "## What limited the run",
+            "",
+            *(f"- {line}" for line in limits),
             "",
             "## Steps",
             "",

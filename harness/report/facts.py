@@ -29,6 +29,7 @@ from harness.timeline import (
     ReportRefused,
     RunEnded,
     RunStarted,
+    TelemetryProblem,
 )
 from harness.verdict import FAILED_OUTCOMES, first
 
@@ -54,6 +55,7 @@ class Facts:
     acknowledged: Any
     reports: list[Any]
     refusals: list[Any]
+    telemetry: list[Any]
     chaos_ended: Any
     recovered: Any
     orders: list[Any]
@@ -106,6 +108,7 @@ def gather(events: list[Any]) -> Facts:
         acknowledged=first(events, Acknowledged),
         reports=[e for e in events if isinstance(e, ReportCalled)],
         refusals=[e for e in events if isinstance(e, ReportRefused)],
+        telemetry=[e for e in events if isinstance(e, TelemetryProblem)],
         chaos_ended=first(events, ChaosEnded, how="resolved"),
         recovered=first(events, Recovered),
         orders=orders,

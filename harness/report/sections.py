@@ -76,8 +76,10 @@ def summary(facts: Facts) -> list[Block]:
 def detection(facts: Facts) -> list[Block]:
     blocks: list[Block] = [("h2", "Detection")]
     alert = facts.firing or facts.pending
+    noticed = [f"{e.detail}." for e in facts.telemetry]
     if alert is None:
-        return [*blocks, ("p", "No alert went pending or fired after the chaos started.")]
+        said = ("p", "No alert went pending or fired after the chaos started.")
+        return [*blocks, said, *([("ul", noticed)] if noticed else [])]
     labels = ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()) if k != "alertname")
     items = [f"Rule: `{alert.alertname}`" + (f" ({labels})" if labels else "") + rule_text(facts)]
     if facts.pending is not None:
@@ -97,7 +99,7 @@ def detection(facts: Facts) -> list[Block]:
         if facts.acknowledged
         else "Acknowledged: never"
     )
-    return [*blocks, ("ul", items)]
+    return [*blocks, ("ul", items + noticed)]
 
 
 def rule_text(facts: Facts) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from harness.errors import ExitCode, HarnessError
 from harness.live import LIVE
@@ -30,8 +30,15 @@ from harness.procs import ProcessGroup
 from harness.results import render, write_outputs
 from harness.runner.finish import rollback, service_order_count
 from harness.runner.loop import RunAborted, RunLoop
-from harness.runner.preflight import canary_order
-from harness.runner.stack import FactoryControl, Stack, start_scenario_servers, start_traffic
+from harness.runner.preflight import CANARIES, canary
+from harness.runner.stack import (
+    FactoryControl,
+    Stack,
+    start_scenario_servers,
+    start_team_service,
+    start_traffic,
+)
+from harness.runner.warmup import warm_up
 from harness.scenario import Scenario, load_scenario
 from harness.scenario_checks import long_run_warning
 from harness.timeline import (
@@ -39,6 +46,7 @@ from harness.timeline import (
     RunEnded,
     RunStarted,
     ServerStarted,
+    TelemetryProblem,
     Timeline,
     read_timeline,
 )
@@ -79,7 +87,7 @@ MakeLoop = Callable[[Scenario, Stack, Timeline, ProcessGroup], RunLoop]
 def run_scenario(
     path: Path,
     *,
-    time_scale: float | None = None,
+    time_scale: float | Literal["auto"] | None = None,
     report_dir: Path = Path("reports"),
     overrides: Mapping[str, Any] | None = None,
 ) -> int:
@@ -92,7 +100,7 @@ def run_scenario(
 def run_scenario_result(
     path: Path,
     *,
-    time_scale: float | None = None,
+    time_scale: float | Literal["auto"] | None = None,
     report_dir: Path = Path("reports"),
     overrides: Mapping[str, Any] | None = None,
 ) -> RunResult:
@@ -116,18 +124,25 @@ def execute(
         RunStarted(scenario=scenario.name, time_scale=scenario.time_scale, seed=scenario.seed)
     )
     print(f"{title} -> {run_dir}", flush=True)
+    if scenario._time_scale_note:
+        print(scenario._time_scale_note, flush=True)
+        note = TelemetryProblem(problem="time_scale", detail=scenario._time_scale_note)
+        timeline.add(note)
     group, status, reason = ProcessGroup(), "passed", ""
     stack: Stack | None = None
     loop: RunLoop | None = None
     try:
         stack = start_scenario_servers(group, run_dir, scenario)
+        loop = make_loop(scenario, stack, timeline, group)
+        start_team_service(group, stack, scenario, loop.open_inbox())
         for name, url in (("factory", stack.factory_url), ("service", stack.service_url)):
             timeline.add(ServerStarted(name=name, url=url))
-        loop = make_loop(scenario, stack, timeline, group)
         if scenario.service.url is not None:  # a team's service: is it wired to our factory?
             loop.orders_before = orders_before(scenario, stack)
-            canary_order(stack.service_url, stack.factory_url, stack.vendor_key)
-            loop.probes += 1  # the canary is an order the service counted, not a diner's
+            loop.probe_item, took = canary(stack, scenario)
+            loop.probes += CANARIES  # orders the service counted, not the diners'
+            for problem in warm_up(scenario, stack.service_url, loop.inbox, took):
+                timeline.add(problem)
         for rule in loop.watch.rule_events():
             timeline.add(rule)
         token = loop.register_probe_diner()
@@ -157,6 +172,8 @@ def execute(
                 status, reason = "error", f"rollback failed: {exc!r}; servers stopped"
             finally:
                 group.stop()
+                if loop is not None:
+                    loop.close_inbox()  # after the service: its last pushes are not refused
     return RunResult(run_dir, finish(timeline, scenario, run_dir, status, reason))
 
 
@@ -165,7 +182,7 @@ def orders_before(scenario: Scenario, stack: Stack) -> int | None:
     when it pushes its metrics: its first push comes after the diners start."""
     if scenario.service.metrics == "push":
         return None
-    return service_order_count(stack) or 0  # no series yet: no order yet
+    return service_order_count(stack, scenario.service.order_counter) or 0  # none yet: 0
 
 
 @contextlib.contextmanager

@@ -33,9 +33,11 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
     )
     run.add_argument(
         "--time-scale",
-        type=float,
+        type=_scale,
         default=None,
-        help="run N times faster than real time (overrides the file's time_scale)",
+        metavar="N|auto",
+        help="run N times faster than real time (overrides the file's time_scale); auto: as "
+        "fast as your service's telemetry and rules allow (the default with --service-url)",
     )
     run.add_argument(
         "--alerting",
@@ -60,6 +62,14 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
         help="run the diners in a Locust master and N worker processes on 127.0.0.1 "
         "(default: the scenario's traffic.processes, 1)",
     )
+    run.add_argument(
+        "--rules",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="your rule file instead of the scenario's alerting.rules: Prometheus's format "
+        "(groups: [{name, rules}]) or a Grafana alert-rule export (YAML or JSON)",
+    )
     run.set_defaults(run=_run)
     validate = commands.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario files")
@@ -73,6 +83,8 @@ SERVICE_FLAGS = {
     "vendor_key": ("--vendor-key", "KEY", "the factory.apiKey your service already has"),
     "metrics": ("--metrics", "{scrape,push}", "GET URL/metrics, or your service pushes them"),
     "telemetry_port": ("--telemetry-port", "PORT", "where your service pushes OTLP/Loki"),
+    "command": ("--service-cmd", "CMD", "start your service with CMD (sh -c; service.command)"),
+    "admin": ("--service-admin", "EMAIL:PASSWORD", "an admin, to add a menu item if empty"),
 }
 
 
@@ -117,6 +129,7 @@ def _suite(args: argparse.Namespace, paths: list[Path]) -> int:
         ("--time-scale", args.time_scale),
         ("--alerting", args.alerting),
         ("--processes", args.processes),
+        ("--rules", args.rules),
     ):
         if value is not None:
             forward += [flag, str(value)]
@@ -124,17 +137,39 @@ def _suite(args: argparse.Namespace, paths: list[Path]) -> int:
 
 
 def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """--processes and --alerting, as scenario fields."""
+    """--processes, --alerting and --rules, as scenario fields."""
     given = {"traffic__processes": args.processes, "alerting__backend": args.alerting}
+    if args.rules is not None:
+        from harness.alerting.rulefile import rules_overrides
+
+        given |= rules_overrides(args.rules)
     if args.alerting == "external":  # your alerting evaluates: the file's rules are not ours
         given["alerting__rules"] = []
     return {field: value for field, value in given.items() if value is not None}
+
+
+def _scale(text: str) -> float | str:
+    if text == "auto":
+        return text
+    try:
+        scale = float(text)
+    except ValueError:
+        scale = 0.0
+    if not 0 < scale <= 600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not auto or a number above 0 up to 600")
+    return scale
 
 
 def _processes(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 64:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 64")
     return int(text)
+
+
+def _rules_text(alerting: Any) -> str:
+    if alerting.grafana_rules is not None:
+        return f"Grafana rules {Path(alerting.grafana_rules).name}"
+    return f"{len(alerting.rules)} alert rules"
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -151,7 +186,7 @@ def _validate(args: argparse.Namespace) -> int:
             continue
         print(
             f"{path}: ok ({scenario.name}, chaos {scenario.chaos.type}, "
-            f"{len(scenario.alerting.rules)} alert rules, time scale {scenario.time_scale}x)"
+            f"{_rules_text(scenario.alerting)}, time scale {scenario.time_scale}x)"
         )
         warning = long_run_warning(scenario)
         if warning:

@@ -10,6 +10,10 @@ from typing import TYPE_CHECKING
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from harness.alerting.nodes import Selector
+from harness.alerting.syntax import compile_expr
+from harness.alerting.tsdb import Matcher
+from harness.errors import ConfigError
 from harness.procs import ProcessGroup
 from harness.runner.stack import FactoryControl, Stack
 from harness.timeline import Accounting, Order, Timeline
@@ -25,17 +29,19 @@ def rollback(group: ProcessGroup, stack: Stack, timeline: Timeline, loop: RunLoo
         # SIGTERM: the diners finish in-flight orders and write their summary; the traffic
         # supervisor itself escalates to Locust after shutdown_grace_s, so wait twice that.
         traffic.stop(grace_s=2 * stack.traffic_grace_s + 5)
-    if loop is not None:
-        loop.follow_orders_and_logs()
-    if loop is not None and loop.inbox is not None and loop.scenario.service.metrics == "push":
-        service_orders = asyncio.run(loop.inbox.pushed_orders())
+    if loop is None:
+        return  # nothing ran: nothing to account for
+    loop.follow_orders_and_logs()
+    counter = loop.scenario.service.order_counter
+    if loop.inbox is not None and loop.scenario.service.metrics == "push":
+        service_orders = loop.inbox.pushed_orders()
     else:
-        service_orders = service_order_count(stack)
-    if loop is not None:
-        asyncio.run(_last_transitions(loop))
-        if service_orders is not None and loop.orders_before is not None:
-            service_orders -= loop.orders_before  # a team's service counted orders before us
-        timeline.add(account(stack, timeline, service_orders, loop.probes, loop.orders_before))
+        service_orders = service_order_count(stack, counter)
+    asyncio.run(_last_transitions(loop))
+    if service_orders is not None and loop.orders_before is not None:
+        service_orders -= loop.orders_before  # a team's service counted orders before us
+    counted = account(stack, timeline, service_orders, loop.probes, loop.orders_before, counter)
+    timeline.add(counted)
 
 
 async def _last_transitions(loop: RunLoop) -> None:
@@ -43,8 +49,10 @@ async def _last_transitions(loop: RunLoop) -> None:
         await loop.follow_factory(client)
 
 
-def service_order_count(stack: Stack) -> int | None:
-    """`POST /api/order` requests the service answered, from its own /metrics."""
+def service_order_count(stack: Stack, counter: str) -> int | None:
+    """`POST /api/order` requests the service answered, from its own /metrics: the sum of the
+    `counter` series (`service.order_counter`); None when it has no such series."""
+    matchers = order_counter(counter)
     try:
         answer = httpx.get(f"{stack.service_url}/metrics", timeout=5)
         answer.raise_for_status()
@@ -54,15 +62,24 @@ def service_order_count(stack: Stack) -> int | None:
     total, matched = 0.0, False
     for family in families:
         for sample in family.samples:
-            labels = sample.labels
-            if (
-                sample.name == "http_requests_total"
-                and labels.get("method") == "POST"
-                and labels.get("route") == "/api/order"
-            ):
+            labels = {"__name__": sample.name, **sample.labels}
+            if all(m.matches(labels.get(m.name, "")) for m in matchers):
                 total += sample.value
                 matched = True
-    return int(total) if matched else None  # no http_requests_total{method, route}: no counter
+    return int(total) if matched else None  # no such series: "no service counter"
+
+
+def order_counter(selector: str) -> list[Matcher]:
+    """The matchers of `service.order_counter`, a PromQL selector such as
+    `http_requests_total{method="POST",route="/api/order"}` (validated with the scenario)."""
+    node = compile_expr(selector, "service.order_counter")
+    if not isinstance(node, Selector):
+        raise ConfigError(
+            "service.order_counter",
+            f"{selector!r} is not a series selector",
+            fix='write a metric name with labels, e.g. pizza_orders_total{status="ok"}',
+        )
+    return list(node.matchers)
 
 
 def account(
@@ -71,6 +88,7 @@ def account(
     service_orders: int | None,
     probes: int,
     orders_before: int | None = 0,
+    counter: str = "",
 ) -> Accounting:
     """attempts = sum of outcomes = order events, and the service saw every answered one (and,
     when we know what it had counted before the run, no more than were attempted)."""
@@ -104,5 +122,14 @@ def account(
         outcomes=outcomes,
         service_orders=service_orders,
         consistent=not problems,
-        detail="; ".join(problems) or "all orders counted",
+        detail="; ".join(problems) or _counted(service_orders, counter),
+    )
+
+
+def _counted(service_orders: int | None, counter: str) -> str:
+    if service_orders is not None:
+        return "all orders counted"
+    return (
+        f"the diners' orders add up; no service counter ({counter or 'none'} never arrived), so "
+        "the service's side was not checked (set service.order_counter to your counter)"
     )

@@ -11,9 +11,11 @@ import threading
 import time
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 import httpx
 
+from harness.alerting.diners import DinerSeries
 from harness.alerting.tsdb import TSDB
 from harness.autoreport import AutoReporter, find_report_urls, probe_order
 from harness.durations import format_duration
@@ -60,7 +62,8 @@ def inbox_for(scenario: Scenario, watch: AlertWatch, timeline: Timeline) -> Inbo
     if service.url is None and scenario.alerting.backend != "external":
         return None
     tsdb = watch.tsdb if isinstance(watch, Watch) else TSDB()  # Prometheus scrapes on its own
-    return Inbox(tsdb, timeline, service.factory_host, service.telemetry_port or 0)
+    port = service.telemetry_port or 0
+    return Inbox(tsdb, timeline, service.factory_host, port, service.order_counter)
 
 
 class RunLoop:
@@ -79,6 +82,7 @@ class RunLoop:
         self.orders_offset = 0  # bytes of the diners' events file already read
         self.service_log = JsonLinesTail(stack.service_log)
         self.outcomes: Counter[str] = Counter({o: 0 for o in OUTCOMES})
+        self.diners = DinerSeries(OUTCOMES)
         self.seen_transitions = 0
         self.phase = ""
         self.started_st: float | None = None
@@ -90,6 +94,7 @@ class RunLoop:
         # What the service had counted before the run (None: unknown, a pushing team service).
         self.orders_before: int | None = 0
         self.failed_probes = 0
+        self.probe_item: dict[str, Any] | None = None  # from the team's menu (the canary's)
 
     def register_probe_diner(self) -> str:
         """The runner's own diner, for probe orders; registered before any chaos."""
@@ -127,15 +132,21 @@ class RunLoop:
         assert task is not None
         if threading.current_thread() is threading.main_thread():
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        await self._loop(probe_token)
+
+    def open_inbox(self) -> str:
+        """Start the inbox (before the team's service exists: it pushes from its first second);
+        it stays up through the rollback. Returns its URL ("" without an inbox)."""
+        if self.inbox is None:
+            return ""
+        url = self.inbox.start()
+        self.timeline.add(ServerStarted(name="inbox", url=url))
+        print(f"inbox: pushes and webhooks to {url} (see the README's inbox paths)", flush=True)
+        return url
+
+    def close_inbox(self) -> None:
         if self.inbox is not None:
-            url = await self.inbox.start()
-            self.timeline.add(ServerStarted(name="inbox", url=url))
-            print(f"inbox: pushes and webhooks to {url} (see the README's inbox paths)", flush=True)
-        try:
-            await self._loop(probe_token)
-        finally:
-            if self.inbox is not None:
-                await self.inbox.stop()
+            self.inbox.stop()
 
     async def _loop(self, probe_token: str) -> None:
         async with httpx.AsyncClient(timeout=10) as client:
@@ -169,8 +180,8 @@ class RunLoop:
                 )
 
     async def watch_alerts(self, client: httpx.AsyncClient, st: float) -> None:
-        counts = dict(self.outcomes)
-        for event_st, event in await self.watch.tick(client, self.stack.service_url, st, counts):
+        ticked = await self.watch.tick(client, self.stack.service_url, st, self.diners)
+        for event_st, event in ticked:
             self.react(event, event_st)
         for event_st, event in self.pager.due(st):
             self.add(event, event_st)
@@ -192,6 +203,7 @@ class RunLoop:
         """Webhooks from the team's alerting, and the log lines its service pushed."""
         if self.inbox is None:
             return
+        self.inbox.drain()
         for event, at in self.inbox.take_events():
             self.react(event, self.timeline.st(at))
         urls, errors = self.inbox.take_logs()
@@ -236,6 +248,8 @@ class RunLoop:
             )
             self.timeline.add(order, at=attempt.end)
             self.outcomes[order.outcome] += 1
+            latency = (attempt.end - attempt.start) * self.scenario.time_scale
+            self.diners.observe(order.outcome, latency if attempt.answered else None)
             if order.outcome != "ok":
                 self.reporter.order_failed()
             self._urls([order.report_url] if order.report_url else [])
@@ -265,7 +279,7 @@ class RunLoop:
             recovered: Recovered | None = Recovered(how="the factory ended the chaos")
         else:
             answered, recovered = await probe_order(
-                client, self.stack.service_url, self.stack.factory_url, token
+                client, self.stack.service_url, self.stack.factory_url, token, self.probe_item
             )
             self.probes += answered  # only orders the service saw count against its counter
         if recovered is None:

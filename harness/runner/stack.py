@@ -4,15 +4,17 @@ and the Locust traffic process; plus the factory's control plane as the runner u
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 
-from harness.errors import HarnessError
+from harness.errors import ConfigError, HarnessError
 from harness.factory.config import new_vendor_key
 from harness.factory.control import ChaosControl
 from harness.netutil import free_port
@@ -144,6 +146,41 @@ def start_scenario_servers(group: ProcessGroup, run_dir: Path, scenario: Scenari
         factory_port=service.factory_port,
         vendor_key=service.vendor_key,
     )
+
+
+def start_team_service(
+    group: ProcessGroup, stack: Stack, scenario: Scenario, inbox_url: str
+) -> ManagedProcess | None:
+    """The team's own service (`service.command`, run by sh), once our factory and inbox listen;
+    health-waited on `service.url`, its output in service.log, stopped with the other children.
+    The command gets where things are in HARNESS_* variables (see the README)."""
+    service = scenario.service
+    if service.command is None:
+        return None
+    cwd = Path(service.cwd).expanduser() if service.cwd else None
+    if cwd is not None and not cwd.is_dir():
+        raise ConfigError(
+            "service.cwd", f"{cwd} is not a directory", fix="give the service's checkout"
+        )
+    env = os.environ | team_env(stack, inbox_url) | service.env
+    argv = ["/bin/sh", "-c", service.command]
+    process = ManagedProcess(
+        "service", argv, f"{stack.service_url}/", stack.run_dir / "service.log", cwd=cwd, env=env
+    )
+    return group.start(process, timeout_s=service.start_timeout)
+
+
+def team_env(stack: Stack, inbox_url: str) -> dict[str, str]:
+    """What the team's service needs to know of this run (its config.js may read them)."""
+    port = urlsplit(stack.service_url).port
+    return {
+        "HARNESS_FACTORY_URL": stack.factory_url,
+        "HARNESS_VENDOR_KEY": stack.vendor_key,
+        "HARNESS_TELEMETRY_URL": inbox_url,
+        "HARNESS_SERVICE_URL": stack.service_url,
+        "HARNESS_SERVICE_PORT": str(port or ""),
+        "HARNESS_RUN_DIR": str(stack.run_dir),
+    }
 
 
 def start_traffic(group: ProcessGroup, stack: Stack, scenario: Scenario) -> ManagedProcess:

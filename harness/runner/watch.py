@@ -10,14 +10,17 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from harness.alerting.engine import AlertEngine, AlertTransition
+from harness.alerting.diners import DinerSeries
+from harness.alerting.engine import AlertEngine
+from harness.alerting.grafana.state import GrafanaEngine, coarse_state
+from harness.alerting.grafana.watch import grafana_watch
 from harness.alerting.notify import Notification, Notifier
-from harness.alerting.rules import AlertRule as Rule
+from harness.alerting.record import alert_event, rule_events
 from harness.alerting.rules import load_rules
 from harness.alerting.tsdb import TSDB, ExpositionError
 from harness.procs import ProcessGroup
 from harness.scenario import Alerting, Scenario
-from harness.timeline import Alert, AlertRule, Event, Notified, Timeline
+from harness.timeline import Alert, AlertRule, Event, Notified, TelemetryProblem, Timeline
 
 Timed = list[tuple[float, Event]]
 
@@ -26,7 +29,7 @@ class AlertWatch(Protocol):
     """What the run loop needs from alerting, whichever backend (`alerting.backend`) runs it."""
 
     async def tick(
-        self, client: httpx.AsyncClient, service_url: str, st: float, diner_counts: dict[str, int]
+        self, client: httpx.AsyncClient, service_url: str, st: float, diners: DinerSeries
     ) -> Timed: ...
 
     def rule_events(self) -> list[AlertRule]: ...
@@ -49,29 +52,39 @@ def make_watch(
 class Watch:
     def __init__(self, alerting: Alerting, who: str = "on-call", *, scrape: bool = True) -> None:
         self.tsdb = TSDB()
-        rules = load_rules(alerting.rules, where="alerting.rules")
-        self.rules = [rule for group in rules for rule in group.rules]
-        self.engine = AlertEngine(rules, alerting.evaluation_interval, self.tsdb)
-        self.notifier = Notifier(
-            alerting.group_by,
-            alerting.group_wait,
-            alerting.group_interval,
-            alerting.repeat_interval,
-        )
+        self.engine: AlertEngine | GrafanaEngine
+        if alerting.grafana_rules is not None:
+            self.engine, self.notifier, self.rules = grafana_watch(
+                alerting.grafana_rules, self.tsdb
+            )
+        else:
+            rules = load_rules(alerting.rules, where="alerting.rules")
+            self.rules = rule_events([rule for group in rules for rule in group.rules])
+            self.engine = AlertEngine(rules, alerting.evaluation_interval, self.tsdb)
+            self.notifier = Notifier(
+                alerting.group_by,
+                alerting.group_wait,
+                alerting.group_interval,
+                alerting.repeat_interval,
+            )
         self.scrape_every = alerting.scrape_interval
         self.next_scrape = 0.0
         self.first_eval = alerting.evaluation_interval
+        if isinstance(self.engine, GrafanaEngine):  # each group runs on its own interval
+            self.first_eval = min(r.interval_s for r in self.engine.rules)
         self.who = who
         self.scrape_service = scrape  # False: the service pushes its metrics (see runner.inbox)
+        self.scraped = False  # the last scrape worked
 
     async def tick(
-        self, client: httpx.AsyncClient, service_url: str, st: float, diner_counts: dict[str, int]
+        self, client: httpx.AsyncClient, service_url: str, st: float, diners: DinerSeries
     ) -> Timed:
+        out: Timed = []
         if st >= self.next_scrape:
-            await self.scrape(client, service_url, st, diner_counts)
+            failed = await self.scrape(client, service_url, st, diners)
+            out += [(st, failed)] if failed is not None else []
             while self.next_scrape <= st:
                 self.next_scrape += self.scrape_every
-        out: Timed = []
         due = self.engine.next_due()
         at = self.first_eval if due is None else due
         if st >= at:
@@ -82,19 +95,27 @@ class Watch:
         return out
 
     async def scrape(
-        self, client: httpx.AsyncClient, service_url: str, st: float, diner_counts: dict[str, int]
-    ) -> None:
+        self, client: httpx.AsyncClient, service_url: str, st: float, diners: DinerSeries
+    ) -> TelemetryProblem | None:
+        """Scrape the service and take the diners' series; the first failed scrape of a streak
+        is returned as an event (a scrape that always fails was reported by the warm-up)."""
         target = {"job": "pizza-service", "instance": urlsplit(service_url).netloc}
+        failed: TelemetryProblem | None = None
         try:
             if self.scrape_service:
                 answer = await client.get(f"{service_url}/metrics")
                 answer.raise_for_status()
                 self.tsdb.ingest_exposition(answer.text, st, target)
-        except (httpx.HTTPError, ExpositionError):
+                self.scraped = True
+        except (httpx.HTTPError, ExpositionError) as exc:
             self.tsdb.scrape_failed(st, target)
-        for outcome, count in diner_counts.items():
-            labels = {"job": "diners", "outcome": outcome}
-            self.tsdb.ingest("diner_orders_total", labels, float(count), st)
+            if self.scraped:
+                detail = f"scraping {service_url}/metrics failed: {exc!r}"[:300]
+                failed = TelemetryProblem(problem="scrape_failed", detail=detail)
+            self.scraped = False
+        for name, labels, value in diners.samples():
+            self.tsdb.ingest(name, labels, value, st)
+        return failed
 
     def notified(self, note: Notification) -> Notified:
         names = sorted({a.labels.get("alertname", "") for a in note.alerts})
@@ -107,35 +128,11 @@ class Watch:
         )
 
     def rule_events(self) -> list[AlertRule]:
-        return rule_events(self.rules)
+        return self.rules
 
     def summary(self) -> str:
-        states = {a.state for a in self.engine.alerts()}
+        states = {coarse_state(a.state) for a in self.engine.alerts()}
         return next((s for s in ("firing", "pending") if s in states), "inactive")
-
-
-def alert_event(tr: AlertTransition) -> Alert:
-    fields = {
-        "alertname": tr.alertname,
-        "labels": tr.labels,
-        "state_from": tr.state_from,
-        "state_to": tr.state_to,
-        "value": tr.value,
-    }
-    return Alert.model_validate(fields)
-
-
-def rule_events(rules: list[Rule]) -> list[AlertRule]:
-    """The rules as the timeline records them (the post-mortem quotes them)."""
-    return [
-        AlertRule(
-            alertname=r.name,
-            expr=r.expr_text,
-            for_s=r.for_s,
-            keep_firing_for_s=r.keep_firing_for_s,
-        )
-        for r in rules
-    ]
 
 
 def active_alerts(events: list[Any]) -> dict[str, str]:

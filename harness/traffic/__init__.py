@@ -2,7 +2,8 @@
 JWT against the factory's JWKS and read their order history.
 
 Locust monkey-patches the whole process at import (gevent), so traffic always runs as its own
-process: `python -m harness.traffic CONFIG.json`. Only `locustfile.py` and `diner.py` import
-locust; everything else here (`config`, `events`, `outcomes`, `pizza`, `ledger`, `supervise`) is
-plain Python that the runner and the tests may import. This package's `__init__` imports nothing.
+process: `python -m harness.traffic CONFIG.json`. Only `locustfile.py`, `diner.py`, `process.py`,
+`jwks.py` and `distributed.py` import locust; everything else here (`config`, `events`,
+`outcomes`, `pizza`, `ledger`, `tally`, `supervise`, `command`, `closing`, `progress`, `limits`)
+is plain Python that the runner and the tests may import. This package's `__init__` imports nothing.
 """

@@ -89,6 +89,16 @@ class TrafficConfig(BaseModel):
     slow_after_s: Seconds = Field(
         default=2.0, description="an ok order slower than this many seconds counts as slow"
     )
+    steady_start: bool = Field(
+        default=False,
+        description="a new diner waits a think-time remainder before its first order, so a "
+        "ramp's new diners order at the steady rate at once (load tests)",
+    )
+    new_diners: bool = Field(
+        default=False,
+        description="the service has never seen these diners (fresh servers): each registers "
+        "without trying to log in first and reuses the process's first menu read (load tests)",
+    )
     journey: Journey = Field(
         default_factory=lambda: Journey(),
         description="weights {order, history, menu}, whole numbers >= 0, not all 0",

@@ -2,7 +2,8 @@
 into `TrafficRun` (order messages, the two-step stop, the final counts). tally.py holds the
 message contract and the counting, which the tests exercise without locust.
 
-IMPORTS LOCUST: only diner.py imports this module (for `$HARNESS_TRAFFIC_ROLE` master or worker).
+IMPORTS LOCUST: only locustfile.py imports this module (for `$HARNESS_TRAFFIC_ROLE` master or
+worker).
 
 The stop, started by the run-time limit, the order budget, the supervisor's graceful-stop signal
 or a bare SIGTERM to the master:
@@ -49,7 +50,7 @@ from harness.traffic.tally import (
 )
 
 if TYPE_CHECKING:
-    from harness.traffic.diner import TrafficRun
+    from harness.traffic.process import TrafficRun
 
 log = logging.getLogger("harness.traffic")
 DONE_MARGIN_S = 5.0

@@ -18,95 +18,27 @@ add up or Locust failed. This module does not import locust.
 from __future__ import annotations
 
 import contextlib
-import json
-import math
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from harness.errors import ExitCode
+from harness.traffic.closing import Ending, close_run
 from harness.traffic.cluster import Cluster, worker_log_path
-from harness.traffic.config import CONFIG_ENV, STOP_SIGNAL, TrafficConfig
-from harness.traffic.events import (
-    OUTCOMES,
-    EventsError,
-    count_outcomes,
-    read_events,
-    tail_events,
-)
-from harness.traffic.ledger import accounting_problems, write_json_atomic
+from harness.traffic.command import LOCUSTFILE, locust_argv, locust_env
+from harness.traffic.config import STOP_SIGNAL, TrafficConfig
+from harness.traffic.progress import Progress
 from harness.traffic.tally import ROLE_ENV
 
-LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 STARTUP_GRACE_S = 30.0
 """How long Locust may take to import and start before its run time counts."""
-PROGRESS_EVERY_S = 5.0
 WORKER_EXIT_S = 10.0
 """How long local workers may take to exit once their master has."""
-
-
-def locust_argv(config: TrafficConfig, web_port: int | None = None) -> list[str]:
-    """Locust's command line: every setting explicit; reports named as pitfall 11 says.
-
-    With `steps` the load shape sets the users (no --users: Locust would ignore it and warn).
-    With `web_port` Locust serves its own web UI on 127.0.0.1:PORT instead of running headless;
-    the people at the UI start and stop the diners.
-    """
-    prefix = str(config.locust_prefix)
-    mode = (
-        ["--headless"]
-        if web_port is None
-        else ["--web-host", "127.0.0.1", "--web-port", str(web_port)]
-    )
-    users = (
-        ["--users", str(config.diners), "--spawn-rate", f"{config.spawn_rate:g}"]
-        if config.steps is None
-        else []
-    )
-    return [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(LOCUSTFILE),
-        *mode,
-        *users,
-        "--host",
-        config.service_url,
-        # No --run-time: it takes whole seconds; the locustfile stops at run_time_s exactly.
-        "--stop-timeout",
-        str(math.ceil(config.stop_grace_s)),
-        "--only-summary",
-        "--csv",
-        prefix,
-        "--html",
-        str(config.html_path),
-        "--json-file",
-        prefix,  # Locust writes PREFIX.json
-        "--exit-code-on-error",
-        "0",  # the accounting, not Locust's failure count, decides the exit code
-        "--loglevel",
-        "INFO",
-    ]
-
-
-def locust_env(config_path: Path, home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
-    env.update(
-        {
-            CONFIG_ENV: str(config_path.resolve()),
-            "HOME": str(home),  # no ~/.locust.conf
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
 
 
 class Supervisor:
@@ -280,119 +212,7 @@ class Supervisor:
     # The end ------------------------------------------------------------------------------------
 
     def finish(self, rc: int, offset: int) -> int:
-        cfg = self.config
-        events = read_events(cfg.events_path, offset)
-        partial = _ends_in_partial_line(cfg.events_path)
-        child = _load_json(cfg.summary_path)
-        problems: list[str] = []
-        if child is None:
-            summary: dict[str, Any] = {
-                "attempts": len(events),
-                "outcomes": count_outcomes(events),
-                "locust": None,
-            }
-            asked_to_stop = self.stop_reason is not None
-            if events or not asked_to_stop or rc not in (0, -STOP_SIGNAL):
-                problems.append(
-                    f"Locust exited with code {rc} without writing its summary "
-                    f"(log: {cfg.log_path})"
-                )
-        else:
-            summary = child
-            summary.pop("accounting_error", None)  # checked again below, against the file
-            problems += accounting_problems(summary, events)
-        if partial:
-            problems.append("the events file ends in a partial line")
-        if "SIGKILL" in self.escalations:
-            problems.append("Locust did not stop in time and was killed: attempts may be lost")
-        elif child is not None and rc != 0:
-            problems.append(f"Locust exited with code {rc} (log: {cfg.log_path})")
-        for number, proc in enumerate(self.workers, 1):
-            if proc.returncode != 0:
-                problems.append(
-                    f"the Locust worker process pid {proc.pid} exited with code "
-                    f"{proc.returncode} (log: {worker_log_path(cfg, number)})"
-                )
-        summary.update(
-            event_lines=len(events),
-            events_offset=offset,
-            locust_exit_code=rc,
-            stop_requested_by=self.stop_reason,
-            processes=self.cluster.workers if self.cluster.distributed else 1,
-            worker_exit_codes=[proc.returncode for proc in self.workers],
-            reports={
-                "html": str(cfg.html_path),
-                "json": str(cfg.json_report_path),
-                "csv_prefix": str(cfg.locust_prefix),
-                "log": str(cfg.log_path),
-            },
-        )
-        if problems:
-            summary["accounting_error"] = "; ".join(problems)
-        write_json_atomic(cfg.summary_path, summary)
-        self._report(summary)
-        return ExitCode.HARNESS_ERROR if problems else ExitCode.OK
-
-    def _report(self, summary: dict[str, Any]) -> None:
-        outcomes = summary.get("outcomes") or {}
-        counts = ", ".join(f"{k} {outcomes.get(k, 0)}" for k in OUTCOMES)
-        print(
-            f"traffic: {summary['attempts']} order attempts: {counts} "
-            f"(summary {self.config.summary_path})",
-            flush=True,
-        )
-        if "accounting_error" in summary:
-            print(f"traffic: ACCOUNTING ERROR: {summary['accounting_error']}", file=sys.stderr)
-            tail = _tail(self.config.log_path)
-            if tail:
-                print(f"traffic: last lines of {self.config.log_path}:\n{tail}", file=sys.stderr)
-
-
-class Progress:
-    """A line every PROGRESS_EVERY_S seconds: attempts so far by outcome (read from the file)."""
-
-    def __init__(self, path: Path, offset: int) -> None:
-        self.path, self.offset = path, offset
-        self.counts = dict.fromkeys(OUTCOMES, 0)
-        self.next_at = PROGRESS_EVERY_S
-
-    def maybe_print(self, elapsed_s: float) -> None:
-        if elapsed_s < self.next_at:
-            return
-        self.next_at += PROGRESS_EVERY_S
-        try:
-            events, self.offset = tail_events(self.path, self.offset)
-        except EventsError:
-            return  # the final check reports it
-        for event in events:
-            self.counts[event.outcome] += 1
-        shown = ", ".join(f"{k} {n}" for k, n in self.counts.items() if n) or "none yet"
-        print(f"traffic: {elapsed_s:5.1f} s: {sum(self.counts.values())} orders ({shown})")
-        sys.stdout.flush()
-
-
-def _ends_in_partial_line(path: Path) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            if handle.tell() == 0:
-                return False
-            handle.seek(-1, os.SEEK_END)
-            return handle.read(1) != b"\n"
-    except FileNotFoundError:
-        return False
-
-
-def _load_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
+        """Check the accounting, write the final summary, return the exit code (closing.py)."""
+        processes = self.cluster.workers if self.cluster.distributed else 1
+        ending = Ending(rc, offset, self.stop_reason, self.escalations, self.workers, processes)
+        return close_run(self.config, ending)

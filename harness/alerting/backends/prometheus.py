@@ -4,7 +4,8 @@
 harness's receiver (webhooks and the diners' counts, receiver.py), Alertmanager and Prometheus,
 with the configuration of promconfig.py (durations divided by the time scale) in
 `run_dir/prometheus/`. On every tick of the run loop it then:
-- hands the diners' counts to the receiver (scraped as `diner_orders_total{outcome}`);
+- hands the diners' series to the receiver (scraped as `diner_orders_total{outcome}` and
+  `diner_order_latency_seconds`);
 - reads Prometheus's `/api/v1/alerts` (every quarter evaluation interval, and whenever a webhook
   came): a new alert, or a new `activeAt`, is an Alert event `pending` at `activeAt`; a pending
   alert gone from the list is `inactive` (Prometheus does not say when: the time it was missed);
@@ -28,11 +29,12 @@ from harness.alerting.backends.amwebhook import PayloadError, epoch, parse_paylo
 from harness.alerting.backends.promconfig import EngineConfig
 from harness.alerting.backends.readiness import wait_ready, wait_warm
 from harness.alerting.backends.receiver import Receiver
+from harness.alerting.diners import DinerSeries
+from harness.alerting.record import rule_events
 from harness.alerting.rules import load_rules
 from harness.errors import ServerError
 from harness.netutil import free_port
 from harness.procs import ManagedProcess, ProcessGroup
-from harness.runner.watch import rule_events
 from harness.scenario import Scenario
 from harness.timeline import Alert, AlertRule, Event, Notified, Timeline
 
@@ -135,9 +137,9 @@ class PrometheusWatch:
         return self.timeline.st(wall)
 
     async def tick(
-        self, client: httpx.AsyncClient, service_url: str, st: float, diner_counts: dict[str, int]
+        self, client: httpx.AsyncClient, service_url: str, st: float, diners: DinerSeries
     ) -> Timed:
-        self.receiver.set_counts(diner_counts)
+        self.receiver.set_diners(diners)
         inbox = self.receiver.drain()
         out: Timed = []
         if inbox or time.monotonic() >= self.next_poll:

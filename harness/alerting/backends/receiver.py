@@ -2,7 +2,7 @@
 
 - `POST /alertmanager/state` and `/alertmanager/pager`: Alertmanager's webhooks; each payload
   is queued with its route and arrival time for the run loop to read (`drain`);
-- `GET /metrics`: the diners' own order counts as `diner_orders_total{outcome}` (a counter),
+- `GET /metrics`: the diners' own series (harness.alerting.diners: orders by outcome, latency),
   for Prometheus to scrape as the `diners` job (the built-in engine ingests the same counts);
 - `GET /-/ready`.
 
@@ -22,32 +22,28 @@ from typing import Any
 
 import uvicorn
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.core import Metric
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from harness.alerting.backends.promconfig import METRICS_PATH, PAGER_PATH, STATE_PATH
+from harness.alerting.diners import DinerSeries
 from harness.netutil import free_port, wait_healthy
 from harness.procs import ManagedProcess
 
 Received = tuple[str, Any, float]  # route ("state" | "pager"), JSON payload, wall arrival time
 
 
-class DinerCounts:
-    """A prometheus_client collector over the latest counts the run loop handed in."""
+class _LatestDiners:
+    """The registry's view of whichever DinerSeries the run loop handed in last."""
 
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
+    def __init__(self, receiver: Receiver) -> None:
+        self.receiver = receiver
 
     def collect(self) -> Iterator[Metric]:
-        family = CounterMetricFamily(
-            "diner_orders", "Order attempts by the harness's diners, by outcome", labels=["outcome"]
-        )
-        for outcome, count in sorted(dict(self.counts).items()):
-            family.add_metric([outcome], float(count))
-        yield family
+        yield from self.receiver.diners.collect()
 
 
 class Receiver(ManagedProcess):
@@ -60,9 +56,9 @@ class Receiver(ManagedProcess):
             "alert-receiver", [], f"{self.url}/-/ready", log_dir / "alert-receiver.log"
         )
         self.inbox: queue.SimpleQueue[Received] = queue.SimpleQueue()
-        self.diners = DinerCounts()
+        self.diners = DinerSeries()
         self.registry = CollectorRegistry()
-        self.registry.register(self.diners)
+        self.registry.register(_LatestDiners(self))
         config = uvicorn.Config(
             self.app(), host="127.0.0.1", port=self.port, log_level="warning",
             access_log=False, lifespan="off", loop="asyncio",
@@ -97,8 +93,8 @@ class Receiver(ManagedProcess):
             ]
         )
 
-    def set_counts(self, counts: dict[str, int]) -> None:
-        self.diners.counts = dict(counts)  # one reference swap: the server thread reads it
+    def set_diners(self, diners: DinerSeries) -> None:
+        self.diners = diners  # one reference swap: the server thread reads it
 
     def drain(self) -> list[Received]:
         out = []
