@@ -2,7 +2,10 @@
 then each runs as its own `harness run` child (its own servers on free ports), as many at once
 as `--jobs` allows; one table, one junit.xml with a test suite per scenario, the worst exit code.
 
-A run mostly waits on its scenario clock, so the default runs two per core.
+A run mostly waits on its scenario clock and needs about 10 s of CPU, so once the cores are
+busy the suite takes its total CPU over the cores whatever the number at once; starting them all
+(up to 5 a core; each takes ~350 MB) leaves no run waiting alone at the end. Measured on 2 busy
+cores: 9 scenarios in 53 s all at once, 78 s four at a time.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from harness.scenario import ScenarioError, load_scenario
 STOP_GRACE_S = 90.0  # a child given SIGTERM rolls back (stops traffic, clears chaos) first
 
 
-def default_jobs() -> int:
-    return 2 * (os.cpu_count() or 1)
+def default_jobs(count: int) -> int:
+    return max(1, min(count, 5 * (os.cpu_count() or 1)))
 
 
 @dataclass
@@ -80,7 +83,7 @@ def run_suite(
         Member(p, suite_dir / f"{i + 1:02d}-{p.stem}", limit)
         for i, (p, limit) in enumerate(zip(paths, limits, strict=True))
     ]
-    jobs = max(1, jobs or default_jobs())
+    jobs = max(1, jobs or default_jobs(len(members)))
     print(f"harness run: {len(members)} scenarios, {jobs} at a time -> {suite_dir}", flush=True)
     began = time.monotonic()
     try:
@@ -190,8 +193,7 @@ def table(members: list[Member], wall: float) -> str:
             f"{m.summary.get('failed_orders', '-'):>6} {m.wall_s:>6.1f}s  "
             f"{_short(html if html.is_file() else m.report_dir / 'run.log')}"
         )
-    total = sum(m.wall_s for m in members)
-    lines.append(f"{len(members)} scenarios in {wall:.1f} s wall ({total:.1f} s one after another)")
+    lines.append(f"{len(members)} scenarios in {wall:.1f} s wall")
     return "\n".join(lines)
 
 

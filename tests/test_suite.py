@@ -73,7 +73,7 @@ def test_one_table_and_one_junit_with_a_suite_per_scenario(tmp_path: Path) -> No
     text = table(members, 14.0)
     assert "seed-incident      PASSED" in text and "+1m29.5s" in text
     assert "missed-throttle    FAILED" in text and "NO SUMMARY" in text
-    assert "3 scenarios in 14.0 s wall (27.0 s one after another)" in text
+    assert text.splitlines()[-1] == "3 scenarios in 14.0 s wall"
     write_junit(tmp_path / "junit.xml", members)
     root = ET.parse(tmp_path / "junit.xml").getroot()
     assert root.tag == "testsuites"

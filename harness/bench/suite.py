@@ -67,7 +67,7 @@ def timed_suite(work: Path, jobs: int) -> tuple[float, int]:
 
 
 def measure_suite(work: Path, say: Callable[[str], None]) -> SuiteTimes:
-    jobs = default_jobs()  # what `harness run scenarios/` does by default
+    jobs = default_jobs(len(shipped_names()))  # what `harness run scenarios/` does by default
     say(f"suite: the shipped scenarios, {jobs} at a time")
     concurrent, code_c = timed_suite(work, jobs)
     say(f"suite: {concurrent:.1f} s; now one after another")

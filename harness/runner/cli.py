@@ -29,7 +29,8 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
         type=_processes,
         default=None,
         metavar="N",
-        help="a suite's runs at once (default: two per core; a run mostly waits on its clock)",
+        help="a suite's runs at once (default: all of them, up to 5 a core; a run mostly "
+        "waits on its scenario clock)",
     )
     run.add_argument(
         "--time-scale",
