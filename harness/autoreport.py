@@ -34,6 +34,25 @@ def outcome_of(status: int, body: Any) -> str:
     return "error"
 
 
+MAX_URL_BYTES = 64 * 1024  # httpx refuses longer URLs (InvalidURL)
+MAX_URL_SHOWN = 200  # a refused URL's text kept in the timeline
+
+
+def url_problem(url: str) -> str | None:
+    """Why httpx could not call `url` at all (None: it can): control characters, over-long
+    text, an unparsable host. Checked before the host, so a refusal never becomes a crash."""
+    if len(url.encode("utf-8", "surrogatepass")) > MAX_URL_BYTES:
+        return f"longer than {MAX_URL_BYTES} bytes"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        return "it contains control characters (CR, LF, NUL, ...)"
+    try:
+        urlsplit(url)
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        return str(exc)
+    return None
+
+
 @dataclass
 class AutoReporter:
     trigger: str  # firing | first_failure | off
@@ -69,6 +88,9 @@ class AutoReporter:
     def refusal(self, url: str) -> ReportRefused | None:
         """The security event for a URL that does not name the factory (None: it may be
         followed, at the factory's own address: see report_urls.on_factory)."""
+        broken = url_problem(url)
+        if broken is not None:
+            return ReportRefused(url=url[:MAX_URL_SHOWN], reason=f"not a URL to follow: {broken}")
         if on_factory(url, self.factory_url) is not None:
             return None
         allowed = urlsplit(self.factory_url).netloc
@@ -114,7 +136,7 @@ async def follow_report_url(client: httpx.AsyncClient, url: str, who: str) -> Re
         body = body if isinstance(body, dict) else {}  # a list or bare string: no message
         status, outcome = answer.status_code, outcome_of(answer.status_code, body)
         message = str(body.get("message") or body.get("msg") or answer.text[:200])
-    except (httpx.HTTPError, ValueError) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         status, outcome, message = None, "error", f"{type(exc).__name__}: {exc}"
     return ReportCalled(url=url, who=who, status=status, message=message, outcome=outcome)
 

@@ -7,6 +7,7 @@ which also take decimals (`2.5s`) and plain numbers of seconds.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated
 
@@ -51,6 +52,8 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError("a duration is a number of seconds or text like 30s, 1m, 1h30m")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError("a duration must be a finite number of seconds")
         if value < 0:
             raise ValueError("a duration cannot be negative")
         return float(value)

@@ -15,13 +15,14 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Numbered like pytest's ExitCode, so a CI job can branch on the cause."""
+    """What every `harness` command exits with, so a CI job can branch on the cause (our own
+    numbering: pytest's differs, e.g. its 2 is "interrupted")."""
 
-    OK = 0
-    EXPECTATION_FAILED = 1
-    USAGE_ERROR = 2
-    HARNESS_ERROR = 3
-    INTERRUPTED = 4
+    OK = 0  # every expectation met (a run), or the command did what it was asked
+    EXPECTATION_FAILED = 1  # the run completed and a gate failed: the system under test's fault
+    USAGE_ERROR = 2  # a bad scenario, rule file or option: nothing was started
+    HARNESS_ERROR = 3  # a server did not start or died, or the harness crashed: no verdict
+    INTERRUPTED = 4  # Ctrl-C, SIGTERM or a game day's abort: rolled back, no verdict
 
 
 class HarnessError(Exception):

@@ -15,6 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from harness import jsontext
+from harness.numbers import decimal
+
 LIMIT_BYTES = 100 * 1024
 
 
@@ -49,16 +52,16 @@ async def _bounded_body(request: Request) -> bytes:
 async def json_body(request: Request) -> dict[str, Any]:
     """The parsed JSON object, `{}` for a non-JSON content type, or BodyError (400/413)."""
     headers = request.headers
-    declared = headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > LIMIT_BYTES:
+    declared = decimal(headers.get("content-length", ""))
+    if declared is not None and declared > LIMIT_BYTES:
         raise BodyError(413, "request entity too large")
     # With a Content-Length the server already bounds the body; only chunked bodies are counted.
-    raw = await request.body() if declared.isdigit() else await _bounded_body(request)
+    raw = await request.body() if declared is not None else await _bounded_body(request)
     if "json" not in headers.get("content-type", "") or not raw:
         return {}
     try:
-        parsed = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        parsed = jsontext.loads(raw)
+    except ValueError as exc:
         raise BodyError(400, f"invalid JSON body: {exc}") from None
     if not isinstance(parsed, dict):
         return {}

@@ -2,25 +2,70 @@
 waited on until healthy, and always stopped: SIGTERM, then SIGKILL after a grace period.
 
 Use as a context manager, or keep a `ProcessGroup` that stops everything it started on every exit
-path (normal return, exception, Ctrl-C).
+path (normal return, exception, Ctrl-C). Paths we never see (SIGKILL of the harness, the OOM
+killer) are covered by the children themselves: each is started with Linux's parent-death signal
+(SIGTERM when the thread that started it ends), and learns our pid from HARNESS_PARENT_PID, so
+a factory also watches for us itself (harness.factory.watchdog).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, suppress
 from pathlib import Path
 from types import TracebackType
 
+import httpx
+
 from harness.netutil import wait_healthy
+
+PARENT_ENV = "HARNESS_PARENT_PID"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:  # loaded now: the child between fork and exec should only call, not load
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _prctl()
+
+
+def die_with_parent(parent_pid: int) -> Callable[[], None]:
+    """The child-side half (a preexec function): SIGTERM us when our parent dies, and if it
+    already died between fork and now, SIGTERM us at once. No library does this; it is a
+    single prctl(2) call."""
+
+    def preexec() -> None:
+        if _PRCTL is not None:
+            _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent_pid:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
+
+def child_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A child's environment (ours when None), plus who its parent is (HARNESS_PARENT_PID)."""
+    return {**(os.environ if env is None else env), PARENT_ENV: str(os.getpid())}
 
 
 class ManagedProcess(AbstractContextManager["ManagedProcess"]):
-    """One `python -m harness ...` child (or any argv), its log file, and its health URL."""
+    """One `python -m harness ...` child (or any argv), its log file, and its health URL.
+
+    `check`, when set, reads the health answer and returns why it is not from this child (the
+    start then fails at once with that text); `health_headers` go with the health probe."""
+
+    Check = Callable[[httpx.Response], str | None]
 
     def __init__(
         self,
@@ -36,6 +81,8 @@ class ManagedProcess(AbstractContextManager["ManagedProcess"]):
         self.log_path = log_path
         self.cwd, self.env = cwd, None if env is None else dict(env)
         self.proc: subprocess.Popen[bytes] | None = None
+        self.health_headers: dict[str, str] = {}
+        self.check: ManagedProcess.Check | None = None
 
     @classmethod
     def harness(
@@ -56,10 +103,17 @@ class ManagedProcess(AbstractContextManager["ManagedProcess"]):
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
                 cwd=self.cwd,
-                env=self.env,
+                env=child_env(self.env),
+                preexec_fn=die_with_parent(os.getpid()),
             )
         try:
-            wait_healthy(self.health_url, timeout_s=timeout_s, is_alive=self.alive)
+            wait_healthy(
+                self.health_url,
+                timeout_s=timeout_s,
+                is_alive=self.alive,
+                headers=self.health_headers,
+                check=self.check,
+            )
         except BaseException:
             self.stop()
             raise

@@ -10,19 +10,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from harness.chaos import DEFAULT_ORDER_DELAY_S, Chaos
 from harness.durations import Duration
 from harness.errors import UsageError
 from harness.load.config import Load
+from harness.yamltext import YamlTextError, load_yaml
 
 Step = Literal["order", "history", "menu"]
 DEFAULT_JOURNEY: dict[Step, int] = {"order": 8, "history": 1, "menu": 1}
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class Traffic(Strict):
@@ -34,21 +35,6 @@ class Traffic(Strict):
     journey: dict[Step, int] = Field(default_factory=lambda: dict(DEFAULT_JOURNEY))
     seed: int = 1
     processes: int = Field(1, ge=1, le=64, description="Locust worker processes (1: one)")
-
-
-class Chaos(Strict):
-    type: Literal["fail", "throttle", "badjwt"]
-    at: Duration | None = Field(None, description="scenario time the chaos starts")
-    window: tuple[Duration, Duration] | None = Field(None, description="random start, seeded")
-    order_delay: Duration = 32.0
-
-    @model_validator(mode="after")
-    def _one_start(self) -> Chaos:
-        if (self.at is None) == (self.window is None):
-            raise ValueError("give exactly one of `at` (e.g. 2m) or `window` (e.g. [1m, 5m])")
-        if self.window and self.window[1] < self.window[0]:
-            raise ValueError("window ends before it starts")
-        return self
 
 
 class Service(Strict):
@@ -153,7 +139,7 @@ class Scenario(Strict):
     time_scale: float = Field(1.0, gt=0, le=600)
     seed: int = 1
     traffic: Traffic = Field(default_factory=lambda: Traffic())
-    chaos: Chaos
+    chaos: Chaos = Field(description="one fault, or a list (docs/faults.md)")
     service: Service = Field(default_factory=lambda: Service())
     alerting: Alerting = Field(default_factory=lambda: Alerting())
     pager: Pager = Field(default_factory=lambda: Pager())
@@ -186,23 +172,37 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _fits(self) -> Scenario:
-        latest = self.chaos.at if self.chaos.at is not None else self.chaos.window[1]  # type: ignore[index]
-        if latest >= self.max_duration:
-            raise ValueError("chaos starts after max_duration: raise max_duration")
+        for fault in self.chaos:
+            latest = fault.at if fault.window is None else fault.window[1]
+            if latest is not None and latest >= self.max_duration:
+                raise ValueError(f"fault {fault.name} starts after max_duration: raise it")
         return self
+
+    @property
+    def order_delay(self) -> float:
+        """The factory's orderDelay (scenario seconds): the throttle's wait, else 32 s."""
+        for fault in self.chaos:
+            if fault.kind == "throttle" and fault.settings.get("delay_ms") is not None:
+                return float(fault.settings["delay_ms"]) / 1000
+        return DEFAULT_ORDER_DELAY_S
 
 
 class ScenarioError(UsageError):
     """A scenario file that cannot run; the message lists every problem with its field path."""
 
 
-def _problems(exc: ValidationError) -> list[str]:
+def _problems(exc: ValidationError, one_fault: bool = False) -> list[str]:
+    """One line a problem, with its field path (`chaos.type`, not `chaos.0.type`, for the
+    single-fault form of `chaos:`) and, for a misspelt field, the nearest real one."""
     from harness.scenario_checks import nearest_field
 
     lines = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        loc = list(err["loc"])
         near = nearest_field(Scenario, err["loc"]) if err["type"] == "extra_forbidden" else None
+        if one_fault and loc[:2] == ["chaos", 0]:
+            del loc[1]
+        where = ".".join(str(p) for p in loc) or "(top level)"
         lines.append(f"  {where}: {err['msg']}" + (f" (did you mean `{near}`?)" if near else ""))
     return lines
 
@@ -233,13 +233,13 @@ def load_scenario(
     `overrides` (see apply_overrides) are merged in before validation, `time_scale` (the
     command line's, explicit) last; see `settle_time_scale` for `auto`."""
     try:
-        data = yaml.safe_load(path.read_text())
+        data = load_yaml(path.read_bytes())
     except OSError as exc:
         raise ScenarioError(
             f"{path}: cannot read it ({exc.strerror})", fix="check the path"
         ) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML: {exc}", fix="fix the YAML syntax") from None
+    except YamlTextError as exc:
+        raise ScenarioError(f"{path}: {exc}", fix="fix the YAML (UTF-8, each key once)") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: expected a mapping of scenario fields at the top")
     if overrides:
@@ -253,7 +253,8 @@ def load_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = _problems(exc) + _rule_problems(data)  # every stage's problems at once
+        one_fault = isinstance(data.get("chaos"), dict)
+        problems = _problems(exc, one_fault) + _rule_problems(data)  # every stage at once
         raise ScenarioError(
             f"{path}: invalid scenario:\n" + "\n".join(problems),
             fix="see the scenario reference in the README",

@@ -45,7 +45,8 @@ def nearest_field(root: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
 def estimated_wall_s(scenario: Any) -> float:
     """The longest a run can take in wall seconds: until recovery plus the cooldown when the
     file expects a recovery, else until max_duration."""
-    chaos = scenario.chaos.at if scenario.chaos.at is not None else scenario.chaos.window[1]
+    starts = [f.at if f.window is None else f.window[1] for f in scenario.chaos]
+    chaos = max((s for s in starts if s is not None), default=0.0)
     recover = scenario.expect.recover_within
     if recover is None:
         end = scenario.max_duration

@@ -43,24 +43,34 @@ class Phase(Event):
 
 
 class ChaosArmed(Event):
+    """One fault of the scenario's chaos armed (`type` its kind, `name` its name, `fault` it in
+    words); the first to start begins the incident."""
+
     kind: Literal["chaos_armed"] = "chaos_armed"
     type: str
     starts_at_st: float
+    name: str = ""
+    ends_at_st: float | None = None  # its `for`, when it has one
+    fault: str = ""
+    episode: bool = True  # a real chaos type, with a report URL (every fault before fault kinds)
 
 
 class ChaosStarted(Event):
-    """Ground truth from the factory: the instant the first order was affected."""
+    """Ground truth from the factory: the instant the first order felt this fault."""
 
     kind: Literal["chaos_started"] = "chaos_started"
     type: str
+    name: str = ""
 
 
 class ChaosEnded(Event):
-    """Ground truth from the factory: resolved by a report call, or cleared by the harness."""
+    """Ground truth from the factory: a fault resolved by a report call, expired at the end of
+    its `for`, or cleared by the harness."""
 
     kind: Literal["chaos_ended"] = "chaos_ended"
     type: str
-    how: Literal["resolved", "cleared"]
+    how: Literal["resolved", "expired", "cleared"]
+    name: str = ""
 
 
 class Order(Event):

@@ -69,15 +69,27 @@ def _rule_limits(name: str, expr: Node, scenario: Scenario, push_s: float) -> li
         most = shortest / (SAMPLES_IN_RANGE * push_s)
         why = f"its [{shortest:g}s] range must hold {SAMPLES_IN_RANGE} pushes {push_s:g} s apart"
         out.append(ScaleLimit(most, name, why))
-    delay = scenario.chaos.order_delay
     for threshold_s, metric in duration_thresholds(expr):
-        if scenario.chaos.type == "throttle":
+        for delay, kind in injected_delays(scenario):
             most = delay / (2 * threshold_s)
             why = (
-                f"{metric} is measured by the service in wall time: the {delay:g} s throttle "
+                f"{metric} is measured by the service in wall time: the {delay:g} s {kind} "
                 f"must still read over twice its {threshold_s:g} s threshold"
             )
             out.append(ScaleLimit(most, name, why))
+    return out
+
+
+def injected_delays(scenario: Scenario) -> list[tuple[float, str]]:
+    """(seconds, kind) of each fault that slows orders down: the throttle's wait, a latency
+    fault's fixed part (or lognormal median)."""
+    out = []
+    for fault in scenario.chaos:
+        if fault.kind == "throttle":
+            out.append((scenario.order_delay, "throttle"))
+        elif fault.kind == "latency":
+            ms = fault.settings.get("fixed_ms") or fault.settings.get("lognormal_median_ms")
+            out += [(float(ms) / 1000, "latency")] if ms else []
     return out
 
 

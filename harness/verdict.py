@@ -15,6 +15,7 @@ from harness.timeline import (
     Accounting,
     Acknowledged,
     Alert,
+    ChaosArmed,
     ChaosEnded,
     ChaosStarted,
     Check,
@@ -38,6 +39,19 @@ def first(events: Iterable[Any], kind: type, after: float | None = None, **match
         ),
         None,
     )
+
+
+def incident_end(events: Iterable[Any]) -> Any:
+    """The ChaosEnded after which no armed fault acts any more: each one resolved by a report
+    call or expired at the end of its `for` (the harness's own rollback is no fix)."""
+    armed = {e.name for e in events if isinstance(e, ChaosArmed)}
+    ended: set[str] = set()
+    for event in events:
+        if isinstance(event, ChaosEnded) and event.how != "cleared":
+            ended.add(event.name)
+            if armed <= ended:
+                return event
+    return None
 
 
 def _within(
@@ -69,7 +83,7 @@ def _within(
 def checks(events: list[Any], expect: Expect, time_scale: float = 1.0) -> list[Check]:
     """Every set expectation, measured in scenario seconds (wall seconds in the detail)."""
     start = first(events, ChaosStarted)
-    ended = first(events, ChaosEnded, how="resolved")  # the harness's own rollback is no fix
+    ended = incident_end(events)
     since = None if start is None else start.st  # what happened before the chaos is no answer
     timed = [
         (
@@ -143,7 +157,7 @@ def _resolves(events: list[Any], ended: Any, limit: float | None) -> Check | Non
         )
     )
     if ended is None or resolved is None:
-        what = "the chaos never ended" if ended is None else "the alert never resolved"
+        what = "the faults never ended" if ended is None else "the alert never resolved"
         return Check(
             name="alert_resolves_within", passed=False, measured=None, limit=limit, detail=what
         )
@@ -153,7 +167,7 @@ def _resolves(events: list[Any], ended: Any, limit: float | None) -> Check | Non
         passed=took <= limit,
         measured=round(took, 3),
         limit=limit,
-        detail=f"alert resolved {took:.1f} s after the chaos ended",
+        detail=f"alert resolved {took:.1f} s after the last fault ended",
     )
 
 

@@ -6,27 +6,9 @@ from __future__ import annotations
 import math
 
 import pytest
+from promql_support import db_with, labels, vec
 
 from harness.alerting import TSDB, evaluate
-from harness.alerting.promtool import load_series
-
-
-def db_with(*series: tuple[str, str], interval: float = 60.0) -> TSDB:
-    db = TSDB(retention_s=10**9)
-    for name, values in series:
-        load_series(db, name, values, interval)
-    return db
-
-
-def vec(db: TSDB, expr: str, t: float) -> dict[tuple[tuple[str, str], ...], float]:
-    value = evaluate(expr, db, t)
-    assert isinstance(value, list), f"{expr} gave a scalar"
-    return dict(value)
-
-
-def labels(**kv: str) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(kv.items()))
-
 
 JOB = labels(job="a")
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import ADMIN, ORDER, VENDOR
 from starlette.testclient import TestClient
 
-from harness.factory.faults import KINDS, FaultContext
+from harness.factory.faults import KINDS, Fault, FaultContext, real_types
 from harness.factory.faults.flap import Flap
 from harness.factory.faults.latency import Latency
 
@@ -25,7 +25,18 @@ def order(factory: TestClient):
 
 
 def test_every_fault_kind_registered_itself() -> None:
-    assert set(KINDS) == {"latency", "error", "hang", "reset", "malformed", "ratelimit", "flap"}
+    extra = {"latency", "error", "hang", "reset", "malformed", "ratelimit", "flap"}
+    assert set(KINDS) == extra | {"fail", "throttle", "badjwt"}
+    assert real_types() == ("badjwt", "fail", "throttle")
+
+
+def test_a_kind_registered_twice_is_refused() -> None:
+    with pytest.raises(ValueError, match="registered twice"):
+
+        class Again(Fault, kind="latency"):
+            pass
+
+    assert KINDS["latency"] is Latency
 
 
 def test_latency_delays_then_the_pizza_is_made(factory: TestClient) -> None:
@@ -138,4 +149,10 @@ def test_faults_are_listed_and_removed_by_name(factory: TestClient) -> None:
     assert order(factory).status_code == 200
     assert factory.delete("/admin/faults", headers=ADMIN).json() == {"removed": 1}
     events = [t["event"] for t in factory.get("/admin/transitions", headers=ADMIN).json()]
-    assert events == ["fault_added", "fault_added", "fault_removed", "fault_removed"]
+    assert events == [
+        "fault_added",
+        "fault_added",
+        "fault_removed",
+        "fault_started",  # the order the latency delayed
+        "fault_removed",
+    ]

@@ -242,10 +242,10 @@ def test_a_game_day_scenario_is_real_time_unannounced_and_unattended(tmp_path: P
     (tmp_path / "s.yaml").write_text(SCENARIO)
     scenario = gameday_scenario(load_scenario(tmp_path / "s.yaml", time_scale=1.0), seed=3)
     assert scenario.time_scale == 1.0 and scenario.seed == 3
-    assert scenario.chaos.at is None and scenario.chaos.window == (120.0, 600.0)
+    assert scenario.chaos[0].at is None and scenario.chaos[0].window == (120.0, 600.0)
     assert scenario.pager.acknowledge_after is None and scenario.autoreport.trigger == "off"
     asked = gameday_scenario(scenario, window=parse_window("1m-90s"), autoreport=True)
-    assert asked.chaos.window == (60.0, 90.0) and asked.autoreport.trigger == "firing"
+    assert asked.chaos[0].window == (60.0, 90.0) and asked.autoreport.trigger == "firing"
     for bad in ("2m", "10m-2m", "a-b"):
         with pytest.raises(UsageError, match="--window"):
             parse_window(bad)

@@ -61,7 +61,7 @@ def test_overrides_merge_nested_fields_before_validation() -> None:
     )
     assert scenario.time_scale == 120 and scenario.expect.detect_within == 30
     assert scenario.expect.recover_within == 480  # the file's siblings are kept
-    assert scenario.chaos.at == 180 and scenario.chaos.type == "fail"
+    assert scenario.chaos[0].at == 180 and scenario.chaos[0].kind == "fail"
     assert load_scenario(SEED, time_scale=30, overrides={"time_scale": 120}).time_scale == 30
 
 

@@ -168,8 +168,7 @@ def test_the_figures_match_the_timeline(run_dir: Path) -> None:
     markdown = (run_dir / MARKDOWN).read_text()
     assert "for 1m35s, from 2:00 to the confirmed recovery at 3:35" in markdown
     assert (
-        "6 orders failed and 0 were slow" in markdown
-        and "**6 failed orders** out of 18" in markdown
+        "6 orders failed, 0 were slow" in markdown and "**6 failed orders** out of 18" in markdown
     )
     assert "**3 distinct diners** of 4" in markdown
     assert "| failed | 6 |" in markdown

@@ -38,7 +38,7 @@ def test_every_shipped_scenario_is_valid(path: Path) -> None:
 
 def test_the_seed_reads_in_real_units() -> None:
     seed = load_scenario(SEED)
-    assert seed.pager.acknowledge_after == 18.0 and seed.chaos.at == 120.0
+    assert seed.pager.acknowledge_after == 18.0 and seed.chaos[0].at == 120.0
     assert seed.alerting.rules[0]["for"] == "1m"
     assert load_scenario(SEED, time_scale=10).time_scale == 10
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.live import LiveLine
 from harness.results import render
+from harness.runner.live import StatusWriter
 from harness.scenario import ScenarioError, load_scenario
 from harness.scenario_checks import estimated_wall_s, long_run_warning
 
@@ -58,18 +58,18 @@ def test_the_live_line_updates_in_place_only_on_a_terminal(
 ) -> None:
     monkeypatch.delenv("HARNESS_LIVE", raising=False)
     screen = Terminal()
-    live = LiveLine(screen)
-    live.show("ok 1")
-    live.show("ok 2")
+    live = StatusWriter(screen)
+    live.write("ok 1")
+    live.write("ok 2")
     live.end()
     assert screen.getvalue() == "\rok 1\x1b[K\rok 2\x1b[K\n"
     log = io.StringIO()
-    plain = LiveLine(log)
-    plain.show("ok 1")
+    plain = StatusWriter(log)
+    plain.write("ok 1")
     plain.end()
     assert log.getvalue() == "ok 1\n"
     monkeypatch.setenv("HARNESS_LIVE", "plain")
-    assert not LiveLine(Terminal()).in_place()
+    assert not StatusWriter(Terminal()).in_place()
 
 
 def test_the_summary_lists_milestones_in_time_order_and_ends_with_the_post_mortem() -> None:

@@ -225,3 +225,46 @@ def test_rules_from_a_team_file_replace_the_scenarios(tmp_path: Path) -> None:
     path.write_text("groups:\n  - name: pizza\n    rules:\n      - alert: X\n        expr: sum(\n")
     with pytest.raises(ConfigError, match=r"team-rules\.yml"):
         rules_overrides(path)
+
+
+def test_a_scrape_that_gets_404_is_said_not_dropped(respx_mock: Any) -> None:
+    from harness.runner.warmup import scraped_names
+
+    respx_mock.get("http://svc/metrics").respond(404, text="unknown endpoint")
+    sent, (problem,) = scraped_names("http://svc")
+    assert sent == set() and problem.problem == "scrape_failed" and "HTTP 404" in problem.detail
+
+
+def test_a_localhost_report_url_is_followed_at_the_factory(tmp_path: Path) -> None:
+    from harness.autoreport import AutoReporter
+
+    reporter = AutoReporter("firing", FACTORY, 3, 1.0)
+    events = reporter.saw_urls(["http://localhost:8091/api/support/x/report/y", "http://e.vil/z"])
+    assert reporter.urls == [f"{FACTORY}/api/support/x/report/y"]
+    assert [e.url for e in events] == ["http://e.vil/z"]  # type: ignore[attr-defined]
+
+
+def test_a_counter_never_pushed_is_not_waited_for(tmp_path: Path) -> None:
+    import time
+
+    from harness.runner.inbox import Inbox
+
+    timeline = Timeline(tmp_path / "t.jsonl", 60, t0=time.time())
+    inbox = Inbox(TSDB(), timeline, "127.0.0.1", 0, 'http_requests_total{route="/api/order"}')
+    inbox.url = "http://127.0.0.1:1"  # as if it had listened; nothing was pushed
+    started = time.monotonic()
+    assert inbox.pushed_orders(timeout_s=10) is None
+    assert time.monotonic() - started < 1
+
+
+def test_a_latency_fault_limits_the_scale_like_the_throttle(tmp_path: Path) -> None:
+    data = {
+        "name": "t",
+        "time_scale": "auto",
+        "chaos": [{"kind": "latency", "at": "2m", "settings": {"fixed_ms": 20000}}],
+        "service": {"url": "http://127.0.0.1:3000"},
+        "alerting": {"rules": SLOW},
+    }
+    path = tmp_path / "s.yaml"
+    path.write_text(json.dumps(data))
+    assert load_scenario(path).time_scale == 2  # 20 s / (2 x 5 s)

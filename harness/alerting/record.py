@@ -3,6 +3,8 @@ them, and each alert's state change (whichever backend evaluated it)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from harness.alerting.engine import AlertTransition
 from harness.alerting.rules import AlertRule as Rule
 from harness.timeline import Alert, AlertRule
@@ -30,3 +32,9 @@ def rule_events(rules: list[Rule]) -> list[AlertRule]:
         )
         for r in rules
     ]
+
+
+def worst_state(states: Iterable[str]) -> str:
+    """The state a run shows for a set of alerts: firing over pending over inactive."""
+    found = set(states)
+    return next((s for s in ("firing", "pending") if s in found), "inactive")

@@ -5,28 +5,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from harness.alerting.grafana.load import GrafanaRules, is_grafana_document, load_grafana_document
 from harness.alerting.rules import RuleGroup
 from harness.alerting.rules import load_rules as load_prometheus_rules
 from harness.errors import ConfigError
+from harness.yamltext import YamlTextError, load_yaml
 
 
 def read_rule_document(path: str | Path) -> object:
     """The file's document (JSON is YAML, so one reader takes both)."""
     p = Path(path)
     try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
+        return load_yaml(p.read_bytes())
     except OSError as exc:
         raise ConfigError(
             str(p), f"cannot read the rule file: {exc.strerror}", fix="check the path"
         ) from None
-    except yaml.YAMLError as exc:
+    except YamlTextError as exc:
         raise ConfigError(
-            str(p),
-            f"not valid YAML or JSON: {exc}",
-            fix="fix the syntax, or export the rules again",
+            str(p), f"{exc}", fix="fix the syntax, or export the rules again"
         ) from None
 
 

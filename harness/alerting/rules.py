@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.alerting.nodes import Node
 from harness.alerting.syntax import compile_expr
 from harness.alerting.templates import Template, compile_template
 from harness.durations import prometheus_duration
 from harness.errors import ConfigError
+from harness.yamltext import YamlTextError, load_yaml
 
 _LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RULE_KEYS = {"alert", "expr", "for", "keep_firing_for", "labels", "annotations"}
@@ -64,17 +63,17 @@ def load_rule_file(path: str | Path, where: str | None = None) -> list[RuleGroup
     p = Path(path)
     where = where or str(p)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except OSError as exc:
         raise ConfigError(where, f"cannot read the rule file: {exc}", fix="check the path") from exc
-    return load_rules_yaml(text, where)
+    return load_rules_yaml(raw, where)
 
 
-def load_rules_yaml(text: str, where: str) -> list[RuleGroup]:
+def load_rules_yaml(text: str | bytes, where: str) -> list[RuleGroup]:
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(where, f"not valid YAML: {exc}", fix="fix the YAML syntax") from exc
+        doc = load_yaml(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
+    except YamlTextError as exc:
+        raise ConfigError(where, str(exc), fix="fix the YAML (UTF-8, each key once)") from None
     return load_rules(doc, where)
 
 

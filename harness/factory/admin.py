@@ -18,16 +18,30 @@ from starlette.routing import Route
 
 from harness.errors import ConfigError
 from harness.express import json_body, json_response, message
-from harness.factory.api import CHAOS_TYPES, report_url, runtime
+from harness.factory.api import report_url, runtime
 from harness.factory.config import ChaosStart
-from harness.factory.faults import KINDS, FaultSpec, build_fault
+from harness.factory.faults import KINDS, FaultSpec, build_fault, real_types
+from harness.factory.faults.engine import StoredFault
 from harness.factory.timefmt import epoch_to_iso
 
 
-class ArmChaos(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: str
-    start: str = "now"
+class Arming(FaultSpec):
+    """A fault spec as the control plane takes it: `start` (a --chaos-start policy: now,
+    after:S, window:A-B, an ISO time) or `at`/`window` (seconds from now) say when."""
+
+    start: str | None = None
+
+    def policy(self) -> ChaosStart:
+        if self.start is not None and (self.at is not None or self.window is not None):
+            raise ConfigError("start", "give `start` or `at`/`window`, not both")
+        if self.start is not None:
+            return ChaosStart.parse(self.start, field_name="start")
+        if self.window is not None:
+            return ChaosStart("window", *self.window)
+        return ChaosStart("after", self.at or 0.0, self.at or 0.0)
+
+    def spec(self) -> FaultSpec:
+        return FaultSpec.model_validate(self.model_dump(exclude={"start"}))
 
 
 class OrderDelay(BaseModel):
@@ -47,8 +61,19 @@ def _bad(field: str, text: str, fix: str = "") -> Response:
 
 
 async def _parse(request: Request, model: type[BaseModel]) -> Any:
+    return _validate(await json_body(request), model)
+
+
+def _spec(body: Any, model: type[FaultSpec]) -> Any:
+    """A fault spec; the kind's settings are checked first, to name the exact bad field."""
+    if isinstance(body, dict) and isinstance(kind := body.get("kind", body.get("type")), str):
+        build_fault(kind, body.get("settings") or {})
+    return _validate(body, model)
+
+
+def _validate(body: Any, model: type[BaseModel]) -> Any:
     try:
-        return model.model_validate(await json_body(request))
+        return model.model_validate(body)
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ConfigError(".".join(str(p) for p in first["loc"]) or "body", first["msg"]) from None
@@ -67,10 +92,20 @@ def state_view(request: Request) -> dict[str, Any]:
         "vendor": {"id": snap.vendor.id, "name": snap.vendor.name, "apiKey": snap.vendor.api_key},
         "chaos": view,
         "orderDelayMs": snap.order_delay_ms,
-        "faults": [{**spec, "armedDate": epoch_to_iso(at)} for _, spec, at in snap.faults],
+        "faults": [_fault_view(f) for f in snap.faults],
         "faultKinds": sorted(KINDS),
         "worker": os.getpid(),
     }
+
+
+def _fault_view(fault: StoredFault) -> dict[str, Any]:
+    view = {**fault.spec, "armedDate": epoch_to_iso(fault.armed)}
+    view["startDate"] = epoch_to_iso(fault.start)
+    if fault.end is not None:
+        view["endDate"] = epoch_to_iso(fault.end)
+    if fault.started is not None:
+        view["firstAffectedDate"] = epoch_to_iso(fault.started)
+    return view
 
 
 async def get_state(request: Request) -> Response:
@@ -78,11 +113,13 @@ async def get_state(request: Request) -> Response:
 
 
 async def arm_chaos(request: Request) -> Response:
-    arm = await _parse(request, ArmChaos)
-    if arm.type not in CHAOS_TYPES:
-        return _bad("type", f"{arm.type!r} is not a chaos type", f"use one of {CHAOS_TYPES}")
-    start = ChaosStart.parse(arm.start, field_name="start")
-    runtime(request).arm(arm.type, start, by="admin")
+    body = await json_body(request)
+    if body.get("type", body.get("kind")) not in real_types():
+        kind = body.get("type", body.get("kind"))
+        fix = f"use one of {real_types()}; other kinds are extra faults: POST /admin/faults"
+        return _bad("type", f"{kind!r} is not a chaos type", fix)
+    arm = _spec(body, Arming)
+    runtime(request).arm(arm.spec(), arm.policy(), by="admin")
     return json_response(state_view(request)["chaos"])
 
 
@@ -104,12 +141,11 @@ async def list_faults(request: Request) -> Response:
 
 
 async def add_fault(request: Request) -> Response:
-    spec = await _parse(request, FaultSpec)
-    build_fault(spec.kind, spec.settings)  # refuse bad settings before storing them
-    spec.name = spec.name or f"{spec.kind}-{secrets.token_hex(3)}"
-    stored = spec.model_dump()
-    runtime(request).store.put_fault(spec.name, stored)
-    return json_response(stored, 201)
+    arm = _spec(await json_body(request), Arming)
+    if arm.real:
+        fix = "arm it as the factory's chaos episode: PUT /admin/chaos"
+        return _bad("kind", f"{arm.kind} is a real chaos type, not an extra fault", fix)
+    return json_response(runtime(request).add_fault(arm.spec(), arm.policy()), 201)
 
 
 async def remove_fault(request: Request) -> Response:

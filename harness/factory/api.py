@@ -13,10 +13,11 @@ from starlette.routing import Route
 
 from harness.express import json_body, json_response, message
 from harness.factory.docs import ENDPOINTS
+from harness.factory.faults import Episode, FaultContext, FaultSpec, hits, real_types
+from harness.factory.faults.spec import ORDER_PATH
 from harness.factory.runtime import FactoryRuntime
 from harness.factory.store import Chaos, Snapshot
 
-CHAOS_TYPES = ("badjwt", "fail", "throttle")
 BEARER = re.compile("bearer ", re.IGNORECASE)
 
 
@@ -43,24 +44,19 @@ async def create_order(request: Request) -> Response:
     key = api_key(request)
     if key != state.vendor.api_key:
         return message("invalid authentication", 401)
-    url = None
-    if state.vendor.chaos.active(now):
-        if state.vendor.chaos.first_affected is None:  # one write per episode, not per order
-            rt.store.mark_affected(state.vendor.chaos, now)
-        url = report_url(request, key, state.vendor.chaos)
-        if (answer := await _chaos_answer(rt, state, url)) is not None:
+    chaos, url = state.vendor.chaos, None
+    if chaos.expired(now):  # its `for` is up: recorded at its end instant
+        rt.store.end_chaos(event="chaos_expired", by="timer", at=chaos.end)
+    elif chaos.active(now) and hits(chaos.probability, [ORDER_PATH], request, rt.rng):
+        if chaos.first_affected is None:  # one write per episode, not per order
+            rt.store.mark_affected(chaos, now)
+        url = report_url(request, key, chaos)
+        episode = Episode(url, rt.signer.dead_jwt, state.order_delay_ms)
+        fault = rt.faults.built(f"episode {chaos.episode}", 0.0, chaos.fault_spec)[1]
+        answer = await fault.apply(FaultContext(request, chaos.start or now, now, rt.rng, episode))
+        if answer is not None:
             return answer
     return await _make_pizza(rt, state, body, url)
-
-
-async def _chaos_answer(rt: FactoryRuntime, state: Snapshot, url: str) -> Response | None:
-    kind = state.vendor.chaos.type
-    if kind == "fail":
-        return message("chaos monkey", 500, reportUrl=url)
-    if kind == "badjwt":
-        return json_response({"jwt": rt.signer.dead_jwt, "reportUrl": url})
-    await asyncio.sleep(state.order_delay_ms / 1000)  # throttle: slow, then a good pizza
-    return None
 
 
 async def _make_pizza(
@@ -130,9 +126,9 @@ async def initiate_chaos(request: Request) -> Response:
     if api_key(request) != rt.snapshot().vendor.api_key:
         return message("invalid authentication", 401)
     chaos_type = request.path_params["type"]
-    if chaos_type not in CHAOS_TYPES:
+    if chaos_type not in real_types():
         return message("Invalid chaos type", 400)
-    rt.arm(chaos_type, rt.config.chaos_start, by="vendor")
+    rt.arm(FaultSpec(kind=chaos_type), rt.config.chaos_start, by="vendor")
     return message("Chaos initiated", 200)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from harness.errors import ConfigError, HarnessError
+from harness.factory.faults import FaultSpec
 
 
 class ChaosControl:
@@ -46,6 +47,19 @@ class ChaosControl:
             start = datetime.fromtimestamp(time.time() + at, UTC).isoformat()
         chaos: dict[str, Any] = self._call("PUT", "/chaos", json={"type": type, "start": start})
         return chaos
+
+    def arm_fault(self, spec: FaultSpec, start: datetime | None = None) -> dict[str, Any]:
+        """Any fault, from `start` (else its `at`/`window`, seconds from now), `for` seconds: a
+        real chaos type becomes the vendor's chaos episode (`PUT /admin/chaos`), any other kind
+        an extra fault (`POST /admin/faults`)."""
+        body = spec.wire()
+        if start is not None:
+            body.update(start=start.isoformat(), at=None, window=None)
+        if spec.real:
+            chaos: dict[str, Any] = self._call("PUT", "/chaos", json=body)
+            return chaos
+        fault: dict[str, Any] = self._call("POST", "/faults", json=body)
+        return fault
 
     def clear(self) -> str:
         """End the chaos as the harness's rollback does (recorded as `chaos_cleared`)."""

@@ -8,9 +8,10 @@ import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from harness.factory.config import ChaosStart, FactoryConfig
-from harness.factory.faults import FaultEngine
+from harness.factory.faults import FaultEngine, FaultSpec
 from harness.factory.keys import PizzaSigner, load_or_create_key
 from harness.factory.store import Chaos, FactoryStore, Snapshot
 
@@ -42,6 +43,17 @@ class FactoryRuntime:
     def snapshot(self) -> Snapshot:
         return self.store.snapshot()
 
-    def arm(self, chaos_type: str, start: ChaosStart, *, by: str) -> Chaos:
+    def arm(self, spec: FaultSpec, start: ChaosStart, *, by: str) -> Chaos:
+        """A new chaos episode of a real chaos type, with a fresh fixCode."""
         start_at = start.start_date(datetime.now(UTC), self.rng).timestamp()
-        return self.store.arm_chaos(chaos_type, new_fix_code(), start_at, by=by)
+        end = None if spec.for_ is None else start_at + spec.for_
+        return self.store.arm_chaos(spec.wire(), new_fix_code(), start_at, by=by, end=end)
+
+    def add_fault(self, spec: FaultSpec, start_policy: ChaosStart) -> dict[str, Any]:
+        """An extra fault, acting from its start for `for` seconds (or until removed)."""
+        spec = spec.model_copy(update={"name": spec.name or f"{spec.kind}-{secrets.token_hex(3)}"})
+        start = start_policy.start_date(datetime.now(UTC), self.rng).timestamp()
+        end = None if spec.for_ is None else start + spec.for_
+        stored = spec.wire()
+        self.store.put_fault(spec.name, stored, start, end)
+        return stored

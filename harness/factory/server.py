@@ -22,6 +22,7 @@ import uvicorn
 from starlette.applications import Starlette
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from harness.factory import watchdog
 from harness.factory.app import create_app
 from harness.factory.config import ChaosStart, FactoryConfig
 
@@ -88,6 +89,7 @@ def serve(config: FactoryConfig) -> None:
     with tempfile.TemporaryDirectory(prefix="factory-") as tmp:
         state_dir = config.state_dir or Path(tmp)
         app = create_app(config, state_dir)  # seeds the store and the key before workers start
+        watchdog.watch(state_dir)
         print(banner(config), file=sys.stderr, flush=True)
         common = dict(
             host=config.host,

@@ -8,22 +8,26 @@ workers racing to mark "the first affected order" cannot both win.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.factory.faults.engine import StoredFault
+from harness.factory.faultstore import FaultTable
 from harness.factory.timefmt import epoch_to_iso
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS vendor (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, api_key TEXT NOT NULL UNIQUE, created TEXT NOT NULL,
   chaos_type TEXT NOT NULL DEFAULT 'none', fix_code TEXT, initiated REAL, start REAL,
-  fix_date REAL, episode INTEGER NOT NULL DEFAULT 0, first_affected REAL);
+  fix_date REAL, episode INTEGER NOT NULL DEFAULT 0, first_affected REAL, spec TEXT, end_at REAL);
 CREATE TABLE IF NOT EXISTS setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS fault (name TEXT PRIMARY KEY, spec TEXT NOT NULL, armed REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS fault (name TEXT PRIMARY KEY, spec TEXT NOT NULL, armed REAL NOT NULL,
+  start REAL NOT NULL, end_at REAL, started REAL, ended REAL);
 CREATE TABLE IF NOT EXISTS report (id INTEGER PRIMARY KEY, at REAL NOT NULL, fix_code TEXT,
   known_key INTEGER NOT NULL, status INTEGER NOT NULL, outcome TEXT NOT NULL,
   message TEXT NOT NULL);
@@ -31,15 +35,25 @@ CREATE TABLE IF NOT EXISTS transition (id INTEGER PRIMARY KEY, at REAL NOT NULL,
   event TEXT NOT NULL, detail TEXT NOT NULL);
 """
 
+MIGRATIONS = (
+    "vendor ADD COLUMN spec TEXT",
+    "vendor ADD COLUMN end_at REAL",
+    "fault ADD COLUMN start REAL NOT NULL DEFAULT 0",
+    "fault ADD COLUMN end_at REAL",
+    "fault ADD COLUMN started REAL",
+    "fault ADD COLUMN ended REAL",
+)
 VENDOR_COLUMNS = (
     "id, name, api_key, created, chaos_type, fix_code, initiated, start, fix_date, episode, "
-    "first_affected"
+    "first_affected, spec, end_at"
 )
 
 
 @dataclass(frozen=True)
 class Chaos:
-    """A vendor's chaos record; `episode` numbers each arming so stale writes can be told apart."""
+    """A vendor's chaos record: one episode of a real chaos type (its `spec` the FaultSpec it was
+    armed with, `end` set by `for`); `episode` numbers each arming so stale writes can be told
+    apart."""
 
     type: str = "none"
     fix_code: str | None = None
@@ -48,10 +62,26 @@ class Chaos:
     fix_date: float | None = None
     episode: int = 0
     first_affected: float | None = None
+    spec: dict[str, Any] = field(default_factory=dict)
+    end: float | None = None
 
     def active(self, now: float) -> bool:
-        """True when this chaos acts on orders at `now` (armed and its start has passed)."""
-        return self.type != "none" and self.start is not None and self.start <= now
+        """True when this chaos acts on orders at `now` (armed, started, not yet over)."""
+        started = self.type != "none" and self.start is not None and self.start <= now
+        return started and not self.expired(now)
+
+    @property
+    def probability(self) -> float:
+        return float(self.spec.get("probability", 1.0))
+
+    @property
+    def fault_spec(self) -> dict[str, Any]:
+        """The FaultSpec it was armed with (a bare type when armed by an older harness)."""
+        return self.spec or {"kind": self.type}
+
+    def expired(self, now: float) -> bool:
+        """Armed with `for`, and that time is up (its end not yet recorded)."""
+        return self.type != "none" and self.end is not None and now >= self.end
 
     def public(self) -> dict[str, Any]:
         """The record as the real factory's `GET /api/vendor` shows it (no fixCode)."""
@@ -81,10 +111,10 @@ class Snapshot:
 
     vendor: Vendor
     order_delay_ms: int
-    faults: tuple[tuple[str, dict[str, Any], float], ...]  # (name, spec, armed epoch)
+    faults: tuple[StoredFault, ...]
 
 
-class FactoryStore:
+class FactoryStore(FaultTable):
     """Reads and writes the shared state. One instance per worker process."""
 
     def __init__(self, path: Path) -> None:
@@ -92,6 +122,9 @@ class FactoryStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        for column in MIGRATIONS:  # a state dir kept from an older harness
+            with contextlib.suppress(sqlite3.OperationalError):
+                self.db.execute(f"ALTER TABLE {column}")
         self._version = -1
         self._snapshot: Snapshot | None = None
 
@@ -123,11 +156,8 @@ class FactoryStore:
     def _load(self) -> Snapshot:
         row = self.db.execute(f"SELECT {VENDOR_COLUMNS} FROM vendor LIMIT 1").fetchone()
         delay = self.db.execute("SELECT value FROM setting WHERE key='order_delay_ms'").fetchone()
-        faults = self.db.execute("SELECT name, spec, armed FROM fault ORDER BY armed").fetchall()
         return Snapshot(
-            vendor=_vendor(row),
-            order_delay_ms=int(delay[0]),
-            faults=tuple((n, json.loads(s), a) for n, s, a in faults),
+            vendor=_vendor(row), order_delay_ms=int(delay[0]), faults=self.stored_faults()
         )
 
     def reports(self) -> list[dict[str, Any]]:
@@ -161,14 +191,22 @@ class FactoryStore:
             (at, event, json.dumps(detail)),
         )
 
-    def arm_chaos(self, chaos_type: str, fix_code: str, start: float, *, by: str) -> Chaos:
-        now = time.time()
+    def arm_chaos(
+        self,
+        spec: dict[str, Any],
+        fix_code: str,
+        start: float,
+        *,
+        by: str,
+        end: float | None = None,
+    ) -> Chaos:
+        now, chaos_type = time.time(), spec["kind"]
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute(
                 "UPDATE vendor SET chaos_type=?, fix_code=?, initiated=?, start=?, fix_date=NULL, "
-                "first_affected=NULL, episode=episode+1",
-                (chaos_type, fix_code, now, start),
+                "first_affected=NULL, episode=episode+1, spec=?, end_at=?",
+                (chaos_type, fix_code, now, start, json.dumps(spec), end),
             )
             chaos = self._chaos()
             self._transition(
@@ -178,6 +216,8 @@ class FactoryStore:
                 episode=chaos.episode,
                 by=by,
                 startDate=epoch_to_iso(start),
+                name=spec.get("name") or chaos_type,
+                probability=spec.get("probability", 1.0),
             )
         self._changed()
         return chaos
@@ -186,23 +226,27 @@ class FactoryStore:
         row = self.db.execute(f"SELECT {VENDOR_COLUMNS} FROM vendor LIMIT 1").fetchone()
         return _vendor(row).chaos
 
-    def end_chaos(self, *, event: str, by: str, fix_code: str | None = None) -> str:
-        """Resolve (report) or clear (admin) the chaos; with `fix_code`, only if it matches.
+    def end_chaos(
+        self, *, event: str, by: str, fix_code: str | None = None, at: float | None = None
+    ) -> str:
+        """Resolve (report), clear (admin) or expire (`for`, `at` its end) the chaos; with
+        `fix_code`, only if it matches.
 
         Returns the outcome: `resolved`, `unresolved` (wrong code) or `no_chaos`.
         """
-        now = time.time()
+        now = time.time() if at is None else at
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             before = self._chaos()
-            if before.type == "none":
-                return "no_chaos"
+            if before.type == "none" or (at is not None and before.end != at):
+                return "no_chaos"  # (an expiry another worker already recorded)
             if fix_code is not None and fix_code != before.fix_code:
                 return "unresolved"
             self.db.execute(
                 "UPDATE vendor SET chaos_type='none', fix_code=NULL, fix_date=?", (now,)
             )
-            self._transition(event, now, type=before.type, episode=before.episode, by=by)
+            name = before.spec.get("name") or before.type
+            self._transition(event, now, type=before.type, episode=before.episode, by=by, name=name)
         self._changed()
         return "resolved"
 
@@ -216,7 +260,10 @@ class FactoryStore:
                 (at, chaos.episode),
             )
             if cur.rowcount == 1:
-                self._transition("chaos_started", at, type=chaos.type, episode=chaos.episode)
+                name = chaos.spec.get("name") or chaos.type
+                self._transition(
+                    "chaos_started", at, type=chaos.type, episode=chaos.episode, name=name
+                )
         self._changed()
 
     def record_report(
@@ -227,27 +274,6 @@ class FactoryStore:
             "VALUES (?, ?, ?, ?, ?, ?)",
             (time.time(), fix_code, int(known), status, outcome, msg),
         )
-
-    def put_fault(self, name: str, spec: dict[str, Any]) -> None:
-        now = time.time()
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute(
-                "INSERT OR REPLACE INTO fault VALUES (?, ?, ?)", (name, json.dumps(spec), now)
-            )
-            self._transition("fault_added", now, name=name, spec=spec)
-        self._changed()
-
-    def remove_faults(self, name: str | None = None) -> int:
-        now = time.time()
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            where, args = ("WHERE name=?", (name,)) if name else ("", ())
-            count = self.db.execute(f"DELETE FROM fault {where}", args).rowcount
-            if count:
-                self._transition("fault_removed", now, name=name or "*", count=count)
-        self._changed()
-        return count
 
     def set_order_delay(self, delay_ms: int) -> None:
         now = time.time()
@@ -263,7 +289,7 @@ class FactoryStore:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute(
                 "UPDATE vendor SET chaos_type='none', fix_code=NULL, initiated=NULL, start=NULL, "
-                "fix_date=NULL, first_affected=NULL"
+                "fix_date=NULL, first_affected=NULL, spec=NULL, end_at=NULL"
             )
             for table in ("fault", "report", "transition"):
                 self.db.execute(f"DELETE FROM {table}")
@@ -275,5 +301,8 @@ class FactoryStore:
 
 
 def _vendor(row: tuple[Any, ...]) -> Vendor:
-    vid, name, key, created, *chaos = row
-    return Vendor(vid, name, key, created, Chaos(*chaos))
+    vid, name, key, created, kind, code, initiated, start, fixed, episode, first, spec, end = row
+    chaos = Chaos(
+        kind, code, initiated, start, fixed, episode, first, json.loads(spec or "{}"), end
+    )
+    return Vendor(vid, name, key, created, chaos)

@@ -27,7 +27,7 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
         "--window",
         default=None,
         help="chaos starts at a random moment of MIN-MAX scenario time, e.g. 2m-10m "
-        "(default: the scenario's chaos.window, else 2m-10m)",
+        "(default: the first fault's chaos window, else 2m-10m)",
     )
     gameday.add_argument(
         "--seed", type=int, default=None, help="seed of the chaos start (default: a fresh one)"

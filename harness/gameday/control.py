@@ -12,7 +12,6 @@ Every call needs `Authorization: Bearer <token>` (401 otherwise); a bad body get
 from __future__ import annotations
 
 import hmac
-import json
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -23,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from harness import jsontext
 from harness.gameday.info import GAMEDAY_FILE, remove_info, write_info
 from harness.runner.served import LoopServer
 
@@ -76,7 +76,7 @@ def _guarded(handler: Handler, token: str) -> Callable[[Request], Awaitable[JSON
         if not hmac.compare_digest(given, expected):
             return JSONResponse({"message": "wrong or missing token"}, status_code=401)
         try:
-            body = json.loads(await request.body() or b"{}")
+            body = jsontext.loads(await request.body() or b"{}")
             if not isinstance(body, dict):
                 raise ValueError("the body must be a JSON object")
             return JSONResponse(await handler(body))

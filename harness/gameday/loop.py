@@ -1,10 +1,13 @@
-"""The runner's control loop with people in it: the pager waits for a person's `harness ack`,
-a person's `harness resolve URL` is followed like the auto-reporter's calls (factory host only),
-`harness abort` ends the run through the usual rollback; the dashboard replaces the progress line.
-"""
+"""People in the runner's control loop: the pager waits for a person's `harness ack`, a person's
+`harness resolve URL` is followed like the auto-reporter's calls (factory address only),
+`harness abort` ends the run through the usual rollback; the dashboard replaces the live line.
+A GameDay attaches to a RunLoop: its control API as a session, its dashboard as the view, and an
+abort as the loop's stop reason."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,73 +20,74 @@ from harness.gameday.dashboard import Dashboard, View
 from harness.pager import NothingToAcknowledge
 from harness.procs import ProcessGroup
 from harness.report_urls import on_factory
-from harness.runner.loop import RunAborted, RunLoop
+from harness.runner.loop import RunLoop
 from harness.runner.stack import Stack
 from harness.runner.watch import active_alerts
 from harness.scenario import Scenario
 from harness.timeline import Action, Timeline
 
 
-class GameDayLoop(RunLoop):
-    def __init__(
-        self,
-        scenario: Scenario,
-        stack: Stack,
-        timeline: Timeline,
-        group: ProcessGroup,
-        *,
-        report_dir: Path,
-        dashboard: Dashboard,
-    ) -> None:
-        super().__init__(scenario, stack, timeline, group)
+class GameDay:
+    def __init__(self, loop: RunLoop, *, report_dir: Path, dashboard: Dashboard) -> None:
+        self.loop, self.state, self.response = loop, loop.state, loop.response
         self.report_dir, self.board = report_dir, dashboard
         self.actions: list[Action] = []
-        self.aborted_by: str | None = None
+        loop.view = self.progress
+        loop.sessions.append(self.session)
 
-    async def run(self, probe_token: str) -> None:
-        control = ControlServer(self, self.report_dir, self.stack.run_dir)
+    @classmethod
+    def make_loop(
+        cls, scenario: Scenario, stack: Stack, timeline: Timeline, group: ProcessGroup, **kw: Any
+    ) -> RunLoop:
+        """A RunLoop with a game day attached (runner.execute's `make_loop`)."""
+        loop = RunLoop(scenario, stack, timeline, group)
+        cls(loop, **kw)
+        return loop
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[None]:
+        control = ControlServer(self, self.report_dir, self.loop.stack.run_dir)
         await control.start()
         try:
             with self.board:
-                await super().run(probe_token)
+                yield
         finally:
             await control.stop()
-        if self.aborted_by is not None:
-            raise RunAborted(f"aborted by {self.aborted_by} (harness abort)")
-
-    def done(self) -> bool:
-        return self.aborted_by is not None or super().done()
 
     def act(self, who: str, action: str, detail: str = "") -> None:
         event = Action.model_validate({"who": who, "action": action, "detail": detail})
-        self.add(event)
+        self.state.add(event)
         self.actions.append(event)
 
     def acknowledge(self, who: str) -> str:
-        st = self.st()
+        st = self.state.st()
         try:
-            acknowledged = self.pager.acknowledge(who, st)
+            acknowledged = self.response.pager.acknowledge(who, st)
         except NothingToAcknowledge as exc:
             raise Refused(str(exc)) from None
         self.act(who, "ack")
-        self.add(acknowledged)
+        self.state.add(acknowledged)
         return f"acknowledged by {who} at {format_duration(st)}"
 
     async def resolve(self, who: str, url: str) -> dict[str, Any]:
         """Follow `url` for `who`, exactly as the auto-reporter would; recovery is then confirmed
         by the loop's usual probe orders once the factory says the chaos ended."""
         self.act(who, "resolve", url)
-        refused = self.reporter.refusal(url)
+        refused = self.response.reporter.refusal(url)
         if refused is not None:
-            self.add(refused)
+            self.state.add(refused)
             raise Refused(f"not followed: {refused.reason}")
-        ours = on_factory(url, self.reporter.factory_url) or url  # refusal() said it is ours
+        ours = (
+            on_factory(url, self.response.reporter.factory_url) or url
+        )  # refusal() said it is ours
         async with httpx.AsyncClient(timeout=10) as client:
             called = await follow_report_url(client, ours, who)
-        self.add(called)
+        self.state.add(called)
         if called.outcome in ("resolved", "no_chaos"):
-            self.reporter.resolved = True  # an auto-reporter, if on, has nothing left to do
-            self.set_phase("reported")
+            self.response.reporter.resolved = (
+                True  # an auto-reporter, if on, has nothing left to do
+            )
+            self.state.set_phase("reported")
         return {
             "message": f"the factory answered {called.status}: {called.message}",
             "outcome": called.outcome,
@@ -91,13 +95,13 @@ class GameDayLoop(RunLoop):
         }
 
     def abort(self, who: str) -> str:
-        if self.aborted_by is not None:
-            raise Refused(f"already aborting (asked by {self.aborted_by})")
+        if self.state.stop_reason is not None:
+            raise Refused(f"already aborting ({self.state.stop_reason})")
         self.act(who, "abort")
-        self.aborted_by = who
+        self.state.stop_reason = f"aborted by {who} (harness abort)"
         return (
             f"aborting for {who}: the game day clears the chaos, stops its servers and writes "
-            f"the post-mortem to {self.stack.run_dir}"
+            f"the post-mortem to {self.loop.stack.run_dir}"
         )
 
     def progress(self, st: float) -> None:
@@ -106,19 +110,19 @@ class GameDayLoop(RunLoop):
 
     def view(self, st: float) -> View:
         orders = self.board.orders
-        orders.feed(self.timeline.events)
+        orders.feed(self.state.timeline.events)
         ok_per_s, failed_per_s, share = orders.rates(st)
-        alerts = sorted(active_alerts(self.timeline.events))
+        alerts = sorted(active_alerts(self.state.timeline.events))
         return View(
-            scenario=self.scenario.name,
-            time_scale=self.scenario.time_scale,
+            scenario=self.state.scenario.name,
+            time_scale=self.state.scenario.time_scale,
             st=st,
             ok=orders.ok,
             failed=orders.failed,
             ok_per_s=ok_per_s,
             failed_per_s=failed_per_s,
             error_rate=share,
-            alert=self.watch.summary(),
+            alert=self.loop.watch.summary(),
             alerts=alerts,
             pager=self.pager_state(),
             actions=self.actions,
@@ -126,7 +130,7 @@ class GameDayLoop(RunLoop):
         )
 
     def pager_state(self) -> str:
-        pager = self.pager
+        pager = self.response.pager
         if pager.acknowledged_at is not None:
             when = format_duration(pager.acknowledged_at)
             return f"acknowledged by {pager.acknowledged_by} at {when}"

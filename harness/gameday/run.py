@@ -18,7 +18,7 @@ from harness.durations import parse_duration
 from harness.errors import UsageError
 from harness.gameday.dashboard import Dashboard
 from harness.gameday.info import GAMEDAY_FILE, running_pid
-from harness.gameday.loop import GameDayLoop
+from harness.gameday.loop import GameDay
 from harness.runner import execute
 from harness.scenario import Scenario, load_scenario
 
@@ -49,7 +49,8 @@ def gameday_scenario(
     """The scenario as a game day runs it: an unannounced start in a window, a fresh seed unless
     one is given, no simulated acknowledgement, and the auto-reporter off unless asked for."""
     data = scenario.model_dump()
-    data["chaos"].update(at=None, window=window or scenario.chaos.window or DEFAULT_WINDOW)
+    first = data["chaos"][0]  # the first fault starts unannounced; the others keep their `at`
+    first.update(at=None, window=window or scenario.chaos[0].window or DEFAULT_WINDOW)
     data["seed"] = secrets.randbelow(2**31) if seed is None else seed
     data["pager"]["acknowledge_after"] = None
     trigger = data["autoreport"]["trigger"]
@@ -88,5 +89,5 @@ def run_gameday(
         )
     report_dir.mkdir(parents=True, exist_ok=True)
     board = Dashboard(live=False if dashboard is False else None)
-    make_loop = partial(GameDayLoop, report_dir=report_dir, dashboard=board)
+    make_loop = partial(GameDay.make_loop, report_dir=report_dir, dashboard=board)
     return execute(scenario, report_dir, f"harness gameday {path}", make_loop).exit_code

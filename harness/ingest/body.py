@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 
 from harness.express import BodyError
+from harness.numbers import decimal
 
 LIMIT_BYTES = 5 * 1024 * 1024  # Loki's and Grafana Cloud's push limits are a few MB
 
@@ -33,8 +34,8 @@ def payload_or_arrival(payload_time: float | None = None) -> float:
 
 async def read_body(request: Request, limit: int = LIMIT_BYTES) -> bytes:
     """The request body, gunzipped when `Content-Encoding: gzip`; BodyError 413/400/415."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    declared = decimal(request.headers.get("content-length", ""))
+    if declared is not None and declared > limit:
         raise BodyError(413, f"request body larger than {limit} bytes")
     raw = bytearray()
     async for chunk in request.stream():
@@ -50,14 +51,21 @@ async def read_body(request: Request, limit: int = LIMIT_BYTES) -> bytes:
 
 
 def _gunzip(raw: bytes, limit: int) -> bytes:
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(raw, limit + 1)
-    except (zlib.error, gzip.BadGzipFile) as exc:
-        raise BodyError(400, f"body is not valid gzip: {exc}") from None
-    if len(out) > limit or inflater.unconsumed_tail:
-        raise BodyError(413, f"decompressed body larger than {limit} bytes")
-    return out
+    """Every gzip member in turn (as `gzip -d` and Go's reader read concatenated members); a
+    truncated member is refused, not read up to where it breaks off."""
+    out, rest = bytearray(), raw
+    while rest:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            out += inflater.decompress(rest, limit + 1 - len(out))
+        except (zlib.error, gzip.BadGzipFile) as exc:
+            raise BodyError(400, f"body is not valid gzip: {exc}") from None
+        if len(out) > limit or inflater.unconsumed_tail:
+            raise BodyError(413, f"decompressed body larger than {limit} bytes")
+        if not inflater.eof:
+            raise BodyError(400, "body is not valid gzip: it ends in the middle of a member")
+        rest = inflater.unused_data
+    return bytes(out)
 
 
 def field_errors(exc: ValidationError) -> list[str]:

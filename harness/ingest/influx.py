@@ -13,8 +13,12 @@ As in Grafana's endpoint, one bad line refuses the whole batch (nothing is store
 
 from __future__ import annotations
 
+import io
+
+from harness.ingest.bounds import MAX_SAMPLES_PER_PUSH
 from harness.ingest.naming import influx_metric_name, influx_name
 from harness.ingest.otlp import Sample
+from harness.numbers import decimal
 
 PRECISION = {"ns": 1e-9, "n": 1e-9, "us": 1e-6, "u": 1e-6, "ms": 1e-3, "s": 1.0}
 PRECISION |= {"m": 60.0, "h": 3600.0}
@@ -96,9 +100,10 @@ def parse_line(line: str) -> tuple[str, dict[str, str], dict[str, float | None],
             continue
         break
     stamp = line[_skip_spaces(line, i) :].strip()
-    if stamp and not stamp.lstrip("-").isdigit():
-        raise LineError(f"invalid timestamp {stamp!r}")
-    return measurement, tags, fields, int(stamp) if stamp else None
+    at = decimal(stamp, signed=True) if stamp else None
+    if stamp and at is None:
+        raise LineError(f"invalid timestamp {stamp[:40]!r}")
+    return measurement, tags, fields, at
 
 
 def _skip_spaces(text: str, i: int) -> int:
@@ -107,13 +112,16 @@ def _skip_spaces(text: str, i: int) -> int:
     return i
 
 
-def parse_lines(body: str, precision: str = "ns") -> list[Sample]:
-    """Every numeric field of every line as a sample; LineError (naming the line) refuses all."""
+def parse_lines(
+    body: str, precision: str = "ns", max_samples: int = MAX_SAMPLES_PER_PUSH
+) -> list[Sample]:
+    """Every numeric field of every line as a sample; LineError (naming the line, or saying the
+    push holds more than `max_samples`) refuses all."""
     scale = PRECISION.get(precision or "ns")
     if scale is None:
         raise LineError(f"precision {precision!r} is not one of {', '.join(PRECISION)}")
-    samples = []
-    for number, line in enumerate(body.splitlines(), 1):
+    samples: list[Sample] = []
+    for number, line in enumerate(io.StringIO(body), 1):  # lazily: a refused push stops early
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -126,4 +134,6 @@ def parse_lines(body: str, precision: str = "ns") -> list[Sample]:
         for field, value in fields.items():
             if value is not None:
                 samples.append(Sample(influx_metric_name(measurement, field), labels, value, at))
+        if len(samples) > max_samples:  # stop early: a 5 MB push must not be held whole
+            raise LineError(f"more than {max_samples} samples in one push: push more often")
     return samples

@@ -12,12 +12,13 @@ with 415: configure the client to push JSON.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness import jsontext
+from harness.numbers import decimal
 from harness.report_urls import find_report_urls
 
 MAX_NESTING = 8
@@ -48,8 +49,9 @@ def _entry(value: Any, labels: dict[str, str], where: str) -> LogLine:
     if not isinstance(value, list) or len(value) not in (2, 3):
         raise LokiError(f"{where}: expected [timestamp, line] or [timestamp, line, metadata]")
     stamp, line = value[0], value[1]
-    if isinstance(stamp, int) or (isinstance(stamp, str) and stamp.isdigit()):
-        t = int(stamp) / 1e9
+    nanos = stamp if isinstance(stamp, int) else decimal(stamp) if isinstance(stamp, str) else None
+    if nanos is not None:
+        t = nanos / 1e9
     else:
         raise LokiError(f"{where}[0]: timestamp must be unix nanoseconds as a string")
     if not isinstance(line, str):
@@ -63,8 +65,8 @@ def _entry(value: Any, labels: dict[str, str], where: str) -> LogLine:
 def parse_push(raw: bytes) -> list[LogLine]:
     """Every line of a JSON push request, or LokiError naming the bad field."""
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = jsontext.loads(raw)
+    except ValueError as exc:
         raise LokiError(f"body is not valid JSON: {exc}") from None
     streams = data.get("streams") if isinstance(data, dict) else None
     if not isinstance(streams, list):
@@ -116,7 +118,7 @@ def decode_nested(value: Any, depth: int = 0) -> Any:
         text = value.strip()
         if text[:1] in ("{", "[", '"'):
             try:
-                return decode_nested(json.loads(text), depth + 1)
+                return decode_nested(jsontext.loads(text), depth + 1)
             except ValueError:
                 return value
         return value

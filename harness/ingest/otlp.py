@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from harness import jsontext
 from harness.ingest.body import field_errors
 from harness.ingest.naming import otlp_label_name, otlp_metric_name
 from harness.ingest.otlp_model import (
@@ -104,8 +105,8 @@ class OtlpTranslator:
 
     def decode(self, raw: bytes) -> Translated:
         try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+            data = jsontext.loads(raw)
+        except ValueError as exc:
             raise OtlpError(f"body is not valid JSON: {exc}") from None
         if not isinstance(data, dict):
             raise OtlpError(f"body must be a JSON object, got {type(data).__name__}")

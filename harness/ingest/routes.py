@@ -4,7 +4,9 @@
     POST /api/v1/push/influx/write    Influx line protocol  204
     POST /loki/api/v1/push            Loki JSON push      204
 
-Bodies may be gzip-encoded. A malformed push is answered 400 in the protocol's own error shape
+Bodies may be gzip-encoded and are parsed on a worker thread (harness.ingest.bounds), never on
+the serving loop; a push past the samples-per-push or series-per-run bound is refused 400. A
+malformed push is answered 400 in the protocol's own error shape
 (OTLP: a google.rpc.Status `{"code": 3, "message": ...}`; Influx: `{"code": "invalid",
 "message": ...}`; Loki: plain text), a protobuf push 415, and each refusal goes to `rejected`.
 Sample times come from `clock(payload time or None)` (default: arrival time).
@@ -21,6 +23,7 @@ from starlette.routing import Route
 
 from harness.express import BodyError
 from harness.ingest.body import Clock, arrival, read_body
+from harness.ingest.bounds import BoundError, OffLoop, SeriesBudget, check_push_size
 from harness.ingest.influx import LineError, parse_lines
 from harness.ingest.loki import LogLine, LogStore, LokiError, parse_push
 from harness.ingest.otlp import OtlpError, OtlpTranslator, Sample
@@ -63,6 +66,8 @@ class Ingest:
         self.tsdb, self.logs, self.clock = tsdb, logs, clock
         self.rejected = rejected
         self.otlp = OtlpTranslator()
+        self.series = SeriesBudget()
+        self.off_loop = OffLoop()
 
     def refuse(self, name: str, request: Request, status: int, reason: str) -> None:
         if self.rejected is not None:
@@ -76,10 +81,13 @@ class Ingest:
         if _protobuf(request):
             return self._otlp_error(request, 415, "protobuf is not supported: push OTLP as JSON")
         try:
-            result = self.otlp.decode(await read_body(request))
+            body = await read_body(request)
+            result = await self.off_loop(lambda: self.otlp.decode(body))
+            check_push_size(len(result.samples))
+            self.series.admit(result.samples)
         except BodyError as exc:
             return self._otlp_error(request, exc.status, exc.message)
-        except OtlpError as exc:
+        except (OtlpError, BoundError) as exc:
             return self._otlp_error(request, 400, str(exc))
         store(self.tsdb, result.samples, self.clock)
         if not result.rejected and not result.messages:
@@ -93,11 +101,15 @@ class Ingest:
         return JSONResponse({"code": GRPC_INVALID_ARGUMENT, "message": message}, status)
 
     async def influx(self, request: Request) -> Response:
+        precision = request.query_params.get("precision", "ns")
         try:
-            body = (await read_body(request)).decode("utf-8")
-            samples = parse_lines(body, request.query_params.get("precision", "ns"))
+            raw = await read_body(request)
+            samples = await self.off_loop(lambda: parse_lines(raw.decode("utf-8"), precision))
+            self.series.admit(samples)
         except BodyError as exc:
             return self._influx_error(request, exc.status, exc.message)
+        except BoundError as exc:
+            return self._influx_error(request, 400, str(exc))
         except (LineError, UnicodeDecodeError) as exc:
             return self._influx_error(request, 400, f"failed to parse points: {exc}")
         store(self.tsdb, samples, self.clock)
@@ -112,7 +124,8 @@ class Ingest:
             message = "snappy-compressed protobuf is not supported: push JSON (application/json)"
             return self._loki_error(request, 415, message)
         try:
-            lines = parse_push(await read_body(request))
+            body = await read_body(request)
+            lines = await self.off_loop(lambda: parse_push(body))
         except BodyError as exc:
             return self._loki_error(request, exc.status, exc.message)
         except LokiError as exc:

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from harness.durations import Duration
-from harness.errors import ConfigError
+from harness.factory.faults import FaultSpec
 from harness.traffic.steps import StepPlan
 
 HEALTHY = "healthy"
@@ -20,7 +19,7 @@ NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Steps(Strict):
@@ -57,39 +56,17 @@ class LoadExpect(Strict):
     )
 
 
-class Degradation(Strict):
-    """One factory fault, as `POST /admin/faults` takes it (without its name)."""
-
-    kind: str
-    probability: float = Field(1.0, ge=0, le=1)
-    paths: list[str] = Field(default_factory=lambda: ["/api/order"])
-    settings: dict[str, Any] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _known_fault(self) -> Degradation:
-        from harness.factory.faults import build_fault  # the factory's own check of a fault
-
-        try:
-            build_fault(self.kind, self.settings)
-        except ConfigError as exc:  # not a ValueError: say it as one, naming the field
-            raise ValueError(f"{exc.message}" + (f" ({exc.fix})" if exc.fix else "")) from None
-        return self
-
-    def fault(self, name: str) -> dict[str, Any]:
-        return {"name": name, **self.model_dump()}
-
-    def describe(self) -> str:
-        settings = ", ".join(f"{k} {v}" for k, v in self.settings.items())
-        chance = f" p={self.probability:g}" if self.probability < 1 else ""
-        return f"{self.kind}{chance}" + (f" ({settings})" if settings else "")
-
-
-def default_degradations() -> dict[str, Degradation]:
+def default_degradations() -> dict[str, FaultSpec]:
     return {
-        "latency": Degradation(kind="latency", settings={"fixed_ms": 250, "jitter_ms": 100}),
-        "partial_failure": Degradation(kind="error", probability=0.2, settings={"status": 503}),
-        "throttle": Degradation(kind="ratelimit", probability=0.5, settings={"retry_after_s": 1}),
+        "latency": FaultSpec(kind="latency", settings={"fixed_ms": 250, "jitter_ms": 100}),
+        "partial_failure": FaultSpec(kind="error", probability=0.2, settings={"status": 503}),
+        "throttle": FaultSpec(kind="ratelimit", probability=0.5, settings={"retry_after_s": 1}),
     }
+
+
+def armed(name: str, degradation: FaultSpec) -> FaultSpec:
+    """The degradation as the factory arms it: an extra fault named after its configuration."""
+    return degradation.model_copy(update={"name": name})
 
 
 class Load(Strict):
@@ -103,7 +80,7 @@ class Load(Strict):
     pizzas: tuple[int, int] = Field((1, 1), description="[min, max] pizzas per order")
     factory_workers: int = Field(2, ge=1, le=16)
     expect: LoadExpect = Field(default_factory=lambda: LoadExpect())
-    degradations: dict[str, Degradation] = Field(default_factory=default_degradations)
+    degradations: dict[str, FaultSpec] = Field(default_factory=default_degradations)
 
     @field_validator("think_time")
     @classmethod
@@ -121,8 +98,13 @@ class Load(Strict):
 
     @field_validator("degradations")
     @classmethod
-    def _names(cls, value: dict[str, Degradation]) -> dict[str, Degradation]:
-        for name in value:
+    def _names(cls, value: dict[str, FaultSpec]) -> dict[str, FaultSpec]:
+        for name, spec in value.items():
+            if spec.real:
+                raise ValueError(
+                    f"{name}: {spec.kind} is a real chaos type (a scenario's chaos:); a load "
+                    f"configuration degrades with an extra fault (latency, error, ratelimit, ...)"
+                )
             if name == HEALTHY or not NAME.fullmatch(name):
                 raise ValueError(
                     f"{name!r} cannot name a degradation: use lower-case letters, digits, "
@@ -130,6 +112,6 @@ class Load(Strict):
                 )
         return value
 
-    def configurations(self) -> dict[str, Degradation | None]:
+    def configurations(self) -> dict[str, FaultSpec | None]:
         """What `harness load` measures, in order: healthy, then each degradation."""
         return {HEALTHY: None, **self.degradations}

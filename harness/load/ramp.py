@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError, ServerError
-from harness.load.config import Degradation, Load
+from harness.factory.faults import FaultSpec
+from harness.load.config import Load, armed
 from harness.load.live import Live, step_line
 from harness.load.measure import EventsReader, StepResult, measure_steps
 from harness.procs import ManagedProcess, ProcessGroup
@@ -40,7 +41,7 @@ def stderr(text: str) -> None:
 @dataclass
 class ConfigResult:
     name: str
-    degradation: Degradation | None
+    degradation: FaultSpec | None
     folder: Path
     steps: list[StepResult] = field(default_factory=list)
     status: str = "not run"  # broke | held | error | interrupted
@@ -68,7 +69,9 @@ class ConfigResult:
         best, breaking = self.best, self.breaking
         return {
             "name": self.name,
-            "fault": None if self.degradation is None else self.degradation.fault(self.name),
+            "fault": None
+            if self.degradation is None
+            else armed(self.name, self.degradation).wire(),
             "status": self.status,
             "detail": self.detail,
             "capacity_orders_per_s": self.capacity,
@@ -133,7 +136,7 @@ class Ramp:
     def __init__(
         self,
         name: str,
-        degradation: Degradation | None,
+        degradation: FaultSpec | None,
         load: Load,
         plan: StepPlan,
         folder: Path,
@@ -160,7 +163,7 @@ class Ramp:
         try:
             stack = start_stack(group, result.folder, self.load, self.seed, self.field)
             if result.degradation is not None:
-                FactoryControl(stack).add_fault_spec(result.degradation.fault(result.name))
+                FactoryControl(stack).arm_fault(armed(result.name, result.degradation))
             traffic = self._start_traffic(group, stack)
             if self.on_servers is not None:
                 self.on_servers(stack, group)

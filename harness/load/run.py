@@ -17,7 +17,8 @@ from pathlib import Path
 
 from harness.durations import format_duration
 from harness.errors import ConfigError, ExitCode, HarnessError, UsageError
-from harness.load.config import HEALTHY, Degradation, Load
+from harness.factory.faults import FaultSpec
+from harness.load.config import HEALTHY, Load
 from harness.load.limiter import what_limited
 from harness.load.measure import warmup_s
 from harness.load.ramp import ConfigResult, Progress, Ramp, stderr
@@ -27,7 +28,7 @@ from harness.scenario import Scenario, load_scenario
 from harness.traffic.steps import StepPlan
 
 
-def select(load: Load, only: list[str] | None) -> dict[str, Degradation | None]:
+def select(load: Load, only: list[str] | None) -> dict[str, FaultSpec | None]:
     """The configurations to run, in the scenario's order; UsageError naming an unknown one."""
     every = load.configurations()
     if not only:

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from harness.errors import ExitCode, ServerError, UsageError
-from harness.load.config import HEALTHY
+from harness.load.config import HEALTHY, armed
 from harness.load.ramp import Progress, start_stack, stderr, traffic_config
 from harness.load.run import select
 from harness.netutil import free_port
@@ -46,7 +46,7 @@ def run_web(
     try:
         stack = start_stack(group, run_dir, load, scenario.seed, scenario.report_field)
         if degradation is not None:
-            FactoryControl(stack).add_fault_spec(degradation.fault(name))
+            FactoryControl(stack).arm_fault(armed(name, degradation))
         traffic = _start_ui(group, stack, load, diners, port or free_port(), scenario.seed)
         fault = "none" if degradation is None else degradation.describe()
         print(

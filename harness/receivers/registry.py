@@ -7,7 +7,6 @@ body into a validated model, or a PayloadError whose reason names the field.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from starlette.responses import Response
 
+from harness import jsontext
 from harness.ingest.body import field_errors
 from harness.receivers.signals import Signal
 
@@ -100,7 +100,7 @@ def validate(model: type[BaseModel], data: Any) -> Any:
 def decode(receiver: Receiver, raw: bytes, received: float) -> list[Signal]:
     """Body bytes to signals, or PayloadError (bad JSON, wrong version, missing or bad field)."""
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = jsontext.loads(raw)
+    except ValueError as exc:
         raise PayloadError(f"body is not valid JSON: {exc}") from None
     return receiver.parse(validate(receiver.model, data), received)

@@ -71,6 +71,12 @@ def page_events(signal: PageSignal) -> list[Event]:
     ]
 
 
+def within_run(at: float, earliest: float, now: float, slack_s: float = 5.0) -> float:
+    """A payload's own time when it falls within [earliest, now + slack]; else `now` (an alert
+    whose startsAt is years old, or a sender's clock far ahead, is placed at its arrival)."""
+    return at if earliest - slack_s <= at <= now + slack_s else now
+
+
 class TimelineSink:
     """Turns signals into timeline events through `add(event, at)` (Timeline.add fits).
 

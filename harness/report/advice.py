@@ -47,7 +47,8 @@ def action_items(facts: Facts) -> list[Block]:
     items = [
         f"Bring `{c.name}` within its limit ({c.detail})." for c in facts.checks if not c.passed
     ]
-    if facts.chaos is not None and not any(c.who == "auto-reporter" for c in facts.reports):
+    reported = any(c.who == "auto-reporter" for c in facts.reports)
+    if facts.chaos is not None and facts.episode and not reported:
         items.append("Automate the report-URL call when the alert fires (the auto-reporter).")
     if facts.status == "passed":
         items.append("Keep this scenario in CI as a resilience gate.")

@@ -6,6 +6,7 @@ so `harness report RUN_DIR` rebuilds the same figures from `timeline.jsonl`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +18,6 @@ from harness.timeline import (
     Alert,
     AlertRule,
     ChaosArmed,
-    ChaosEnded,
     ChaosStarted,
     Check,
     LogLine,
@@ -31,7 +31,7 @@ from harness.timeline import (
     RunStarted,
     TelemetryProblem,
 )
-from harness.verdict import FAILED_OUTCOMES, first
+from harness.verdict import FAILED_OUTCOMES, first, incident_end
 
 
 @dataclass
@@ -67,6 +67,26 @@ class Facts:
     log_errors: list[Any] = field(default_factory=list)
     actions: list[Any] = field(default_factory=list)  # what people did (a game day)
     rows: list[dict[str, Any]] = field(default_factory=list)
+    faults: list[Any] = field(default_factory=list)  # every fault armed (ChaosArmed)
+    slow: int = 0
+    p95_s: float | None = None  # answered orders during the incident, scenario seconds
+
+    @property
+    def episode(self) -> bool:
+        """A real chaos type was armed: there was a report URL to call."""
+        return any(f.episode for f in self.faults) or (not self.faults and self.chaos is not None)
+
+    def injected(self) -> str:
+        """What the harness injected, in words: `slow-oven` (latency on 30 % ...); `fail`."""
+        if not self.faults:
+            return f"the factory's `{self.chaos_type}` chaos"
+        return "; ".join(_fault_words(f) for f in self.faults)
+
+    def impact_words(self) -> str:
+        """`3 orders failed, 70 were slow (p95 5.2 s)`: failures and latency alike."""
+        p95 = "" if self.p95_s is None else f" (p95 of answered orders {self.p95_s:.1f} s)"
+        failed = f"{self.failed} orders failed" if self.failed else "no order failed"
+        return f"{failed}, {self.slow} were slow{p95}"
 
     def since_chaos(self, event: Any) -> float | None:
         """Scenario seconds from the chaos start to `event`."""
@@ -109,7 +129,7 @@ def gather(events: list[Any]) -> Facts:
         reports=[e for e in events if isinstance(e, ReportCalled)],
         refusals=[e for e in events if isinstance(e, ReportRefused)],
         telemetry=[e for e in events if isinstance(e, TelemetryProblem)],
-        chaos_ended=first(events, ChaosEnded, how="resolved"),
+        chaos_ended=incident_end(events),
         recovered=first(events, Recovered),
         orders=orders,
         outcomes=outcomes,
@@ -121,7 +141,48 @@ def gather(events: list[Any]) -> Facts:
         actions=[e for e in events if isinstance(e, Action)],
     )
     facts.rows = timeline_rows(events, facts)
+    facts.faults = [e for e in events if isinstance(e, ChaosArmed)]
+    facts.slow = outcomes.get("slow", 0)
+    facts.p95_s = incident_p95(facts)
     return facts
+
+
+def _fault_words(armed: ChaosArmed) -> str:
+    name = f"`{armed.name or armed.type}`"
+    return name if armed.fault in ("", armed.type) else f"{name}: {armed.fault}"
+
+
+ANSWERED = ("ok", "slow", "bad_pizza", "failed")
+
+
+def latency(order: object, time_scale: float) -> float | None:
+    """Scenario seconds from sending an order to its answer (None when the send was not timed)."""
+    start, answered = getattr(order, "start", 0.0), getattr(order, "t", 0.0)
+    if start <= 0 or answered < start:
+        return None
+    return (answered - start) * time_scale
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The nearest-rank percentile (what a person checks by counting), None for no values."""
+    if not values:
+        return None
+    ranked = sorted(values)
+    return ranked[max(0, math.ceil(q / 100 * len(ranked)) - 1)]
+
+
+def incident_p95(facts: Facts) -> float | None:
+    """The p95 latency (scenario seconds) of the orders answered from the first fault felt to
+    the confirmed recovery (or the end of the run)."""
+    if facts.chaos is None:
+        return None
+    end = facts.recovered.st if facts.recovered is not None else float("inf")
+    took = [
+        latency(o, facts.time_scale)
+        for o in facts.orders
+        if o.outcome in ANSWERED and facts.chaos.st <= o.st <= end
+    ]
+    return percentile([t for t in took if t is not None], 95)
 
 
 def clock(t: float) -> str:

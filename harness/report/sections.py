@@ -52,23 +52,23 @@ def summary(facts: Facts) -> list[Block]:
     scale = (
         f"times are scenario time (m:ss), which runs {facts.time_scale:g}x faster than wall time"
     )
-    hurt = f"{facts.failed} orders failed and {facts.outcomes.get('slow', 0)} were slow"
+    what, hurt = facts.injected(), facts.impact_words()
     if facts.chaos is None:
         text = (
-            f"The factory `{facts.chaos_type}` chaos never affected an order during this run; "
+            f"The injected faults ({what}) never affected an order during this run; "
             f"{hurt} ({scale})."
         )
     elif facts.recovered is None:
         text = (
-            f"The pizza factory's `{facts.chaos_type}` chaos hit orders from "
-            f"{at(facts, facts.chaos)} and the run **never** recovered from it: the harness "
-            f"cleared the chaos at the rollback. {hurt} ({scale})."
+            f"The pizza factory was degraded ({what}) from {at(facts, facts.chaos)} and the run "
+            "**never** recovered from it: the harness cleared the faults at the rollback. "
+            f"{hurt[0].upper()}{hurt[1:]} ({scale})."
         )
     else:
         text = (
-            f"The pizza factory's `{facts.chaos_type}` chaos hit orders for "
-            f"{gap(facts.chaos, facts.recovered)}, from {at(facts, facts.chaos)} to the confirmed "
-            f"recovery at {at(facts, facts.recovered)}; {hurt} ({scale})."
+            f"The pizza factory was degraded ({what}) for {gap(facts.chaos, facts.recovered)}, "
+            f"from {at(facts, facts.chaos)} to the confirmed recovery at "
+            f"{at(facts, facts.recovered)}; {hurt} ({scale})."
         )
     return [("h2", "Summary"), ("p", text)]
 
@@ -118,14 +118,15 @@ def impact(facts: Facts) -> list[Block]:
     rows = [[k, v] for k, v in sorted(facts.outcomes.items())]
     table = ("table", ["outcome", "orders"], rows)
     if facts.first_failure is None:
-        text = "No order failed."
-        if slow:
-            text += (
-                f" **{len(slow)} orders were slow** out of {len(facts.orders)} (answered late, "
-                f"between {at(facts, slow[0])} and {at(facts, slow[-1])}); the latency panel of "
-                "the time chart shows how late."
+        p95 = "" if facts.p95_s is None else f", p95 {facts.p95_s:.1f} s during the incident"
+        text = "No order failed; none was slow."
+        if slow:  # a throttle: nothing failed, and the diners waited
+            text = (
+                f"No order failed, but **{len(slow)} orders were slow** out of "
+                f"{len(facts.orders)} (answered late between {at(facts, slow[0])} and "
+                f"{at(facts, slow[-1])}{p95}); the latency panel of the time chart shows how late."
             )
-        return [*blocks, ("p", text), table]
+        return [*blocks, ("p", text), table]  # no failed-orders chart: it would be empty
     first, last = facts.first_failure, facts.last_failure
     diners = len({o.diner for o in facts.orders})
     text = (
@@ -198,8 +199,8 @@ def root_cause(facts: Facts) -> list[Block]:
         shown = "No injected failure reached an order in this run."
     else:
         shown = (
-            f"The harness injected the factory's `{facts.chaos_type}` chaos; the first order "
-            f"felt it at {at(facts, facts.chaos)}."
+            f"The harness injected {facts.injected()}; the first order felt it at "
+            f"{at(facts, facts.chaos)}."
         )
     return [("h2", "Root cause"), ("p", shown), ("p", f"Why the factory failed: {TEAM}")]
 
@@ -215,6 +216,12 @@ def resolution(facts: Facts) -> list[Block]:
         )
     elif facts.reports:
         text = "The report URL was called but did not resolve the incident; see Response."
+    elif not facts.episode:
+        text = "No report URL to call: " + (
+            f"the faults ended by themselves at {at(facts, facts.chaos_ended)}."
+            if facts.chaos_ended is not None
+            else "the harness removed the faults at the rollback."
+        )
     else:
         text = "The report URL was **never** called."
     if facts.recovered is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from harness.report.facts import Facts
+from harness.report.facts import Facts, latency, percentile
 
 # What a diner felt, in the order the bars stack: the outcome classes of the charts and banner.
 CLASSES: dict[str, tuple[str, ...]] = {
@@ -44,22 +44,6 @@ def bin_width(facts: Facts) -> float:
     """15 scenario seconds, widened in 15 s steps so a long run keeps at most 60 bars."""
     span = facts.orders[-1].st if facts.orders else 0.0
     return 15.0 * max(1, math.ceil(span / 60 / 15))
-
-
-def latency(order: object, time_scale: float) -> float | None:
-    """Scenario seconds from sending an order to its answer (None when the send was not timed)."""
-    start, answered = getattr(order, "start", 0.0), getattr(order, "t", 0.0)
-    if start <= 0 or answered < start:
-        return None
-    return (answered - start) * time_scale
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """The nearest-rank percentile (what a person checks by counting), None for no values."""
-    if not values:
-        return None
-    ranked = sorted(values)
-    return ranked[max(0, math.ceil(q / 100 * len(ranked)) - 1)]
 
 
 def series(facts: Facts) -> Series:

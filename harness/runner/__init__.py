@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import re
 import signal
 import sys
@@ -25,10 +24,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harness.errors import ExitCode, HarnessError
-from harness.live import LIVE
 from harness.procs import ProcessGroup
 from harness.results import render, write_outputs
+from harness.runner.arm import arm_faults
 from harness.runner.finish import rollback, service_order_count
+from harness.runner.live import STATUS
 from harness.runner.loop import RunAborted, RunLoop
 from harness.runner.preflight import CANARIES, canary
 from harness.runner.stack import (
@@ -42,7 +42,6 @@ from harness.runner.warmup import warm_up
 from harness.scenario import Scenario, load_scenario
 from harness.scenario_checks import long_run_warning
 from harness.timeline import (
-    ChaosArmed,
     RunEnded,
     RunStarted,
     ServerStarted,
@@ -56,21 +55,15 @@ from harness.verdict import checks, exit_code
 def run_dir_for(report_dir: Path, scenario: Scenario) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", scenario.name)
-    path = report_dir / f"{stamp}-{slug}"
-    suffix = 1
-    while path.exists():
-        suffix += 1
-        path = report_dir / f"{stamp}-{slug}-{suffix}"
-    path.mkdir(parents=True)
-    return path
-
-
-def chaos_start_st(scenario: Scenario) -> float:
-    """When the chaos begins, in scenario seconds: fixed, or seeded-random in its window."""
-    if scenario.chaos.at is not None:
-        return scenario.chaos.at
-    low, high = scenario.chaos.window  # type: ignore[misc]
-    return random.Random(scenario.seed).uniform(low, high)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    path, suffix = report_dir / f"{stamp}-{slug}", 1
+    while True:  # mkdir is the claim: two runs started in the same second get two folders
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            suffix += 1
+            path = report_dir / f"{stamp}-{slug}-{suffix}"
 
 
 @dataclass(frozen=True)
@@ -138,22 +131,21 @@ def execute(
         for name, url in (("factory", stack.factory_url), ("service", stack.service_url)):
             timeline.add(ServerStarted(name=name, url=url))
         if scenario.service.url is not None:  # a team's service: is it wired to our factory?
-            loop.orders_before = orders_before(scenario, stack)
-            loop.probe_item, took = canary(stack, scenario)
-            loop.probes += CANARIES  # orders the service counted, not the diners'
+            loop.state.orders_before = orders_before(scenario, stack)
+            loop.state.probe_item, took = canary(stack, scenario)
+            loop.state.probes += CANARIES  # orders the service counted, not the diners'
             for problem in warm_up(scenario, stack.service_url, loop.inbox, took):
                 timeline.add(problem)
         for rule in loop.watch.rule_events():
             timeline.add(rule)
-        token = loop.register_probe_diner()
+        loop.register_probe_diner()
         start_traffic(group, stack, scenario)
         loop.wait_for_first_order()
         timeline.start_clock(time.time())  # scenario time 0: the diners are ordering
-        start_st = chaos_start_st(scenario)
-        FactoryControl(stack).arm(scenario.chaos.type, at=start_st / scenario.time_scale)
-        timeline.add(ChaosArmed(type=scenario.chaos.type, starts_at_st=round(start_st, 3)))
+        for armed in arm_faults(FactoryControl(stack), scenario, timeline.t0 or time.time()):
+            timeline.add(armed)
         with sigterm_kept():
-            asyncio.run(loop.run(token))
+            asyncio.run(loop.run())
     except (KeyboardInterrupt, asyncio.CancelledError):
         status, reason = "interrupted", "interrupted by a signal; chaos cleared, servers stopped"
     except RunAborted as exc:
@@ -164,7 +156,7 @@ def execute(
         (run_dir / "crash.txt").write_text(traceback.format_exc())
         status, reason = "error", f"harness crashed: {exc!r} (traceback in crash.txt)"
     finally:
-        with signals_held():  # a second Ctrl-C or SIGTERM must not cut the rollback short
+        with signals_held() as held:  # a second Ctrl-C or SIGTERM must not cut the rollback short
             try:
                 if stack is not None:
                     rollback(group, stack, timeline, loop)
@@ -174,6 +166,9 @@ def execute(
                 group.stop()
                 if loop is not None:
                     loop.close_inbox()  # after the service: its last pushes are not refused
+        if held and status != "error":  # remembered: the run was interrupted all the same
+            status = "interrupted"
+            reason = reason or f"interrupted by {held[0]} during the rollback; chaos cleared"
     return RunResult(run_dir, finish(timeline, scenario, run_dir, status, reason))
 
 
@@ -199,14 +194,20 @@ def sigterm_kept() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def signals_held() -> Iterator[None]:
-    """Ignore SIGINT/SIGTERM while rolling back (the run is already ending), then restore."""
+def signals_held() -> Iterator[list[str]]:
+    """Hold SIGINT/SIGTERM while rolling back (the run is already ending), then restore; the
+    names of the signals that arrived meanwhile are in the list yielded."""
+    held: list[str] = []
     if threading.current_thread() is not threading.main_thread():
-        yield  # signals only reach the main thread: nothing to hold
+        yield held  # signals only reach the main thread: nothing to hold
         return
-    saved = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def remember(signum: int, _frame: object) -> None:
+        held.append(signal.Signals(signum).name)
+
+    saved = {sig: signal.signal(sig, remember) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield held
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
@@ -225,7 +226,7 @@ def finish(timeline: Timeline, scenario: Scenario, run_dir: Path, status: str, r
     elif status == "passed" and code != ExitCode.OK:
         status = "failed"
         reason = reason or _why(found, timeline)
-    LIVE.end()  # the live line stays on screen; what follows starts below it
+    STATUS.end()  # the live line stays on screen; what follows starts below it
     timeline.add(RunEnded(status=status, exit_code=int(code), reason=reason))
     timeline.close()
     events = read_timeline(timeline.path)

@@ -185,8 +185,9 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"harness: error: {exc}", file=sys.stderr)
             bad.append(path)
             continue
+        chaos = "; ".join(f.describe() for f in scenario.chaos)
         print(
-            f"{path}: ok ({scenario.name}, chaos {scenario.chaos.type}, "
+            f"{path}: ok ({scenario.name}, chaos {chaos}, "
             f"{_rules_text(scenario.alerting)}, time scale {scenario.time_scale}x)"
         )
         warning = long_run_warning(scenario)

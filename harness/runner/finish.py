@@ -3,7 +3,6 @@ own counters, clear the chaos, and read the factory's last transitions."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import TYPE_CHECKING
 
@@ -31,22 +30,9 @@ def rollback(group: ProcessGroup, stack: Stack, timeline: Timeline, loop: RunLoo
         traffic.stop(grace_s=2 * stack.traffic_grace_s + 5)
     if loop is None:
         return  # nothing ran: nothing to account for
-    loop.follow_orders_and_logs()
-    counter = loop.scenario.service.order_counter
-    if loop.inbox is not None and loop.scenario.service.metrics == "push":
-        service_orders = loop.inbox.pushed_orders()
-    else:
-        service_orders = service_order_count(stack, counter)
-    asyncio.run(_last_transitions(loop))
-    if service_orders is not None and loop.orders_before is not None:
-        service_orders -= loop.orders_before  # a team's service counted orders before us
-    counted = account(stack, timeline, service_orders, loop.probes, loop.orders_before, counter)
-    timeline.add(counted)
-
-
-async def _last_transitions(loop: RunLoop) -> None:
-    async with httpx.AsyncClient(timeout=5) as client:
-        await loop.follow_factory(client)
+    counted = loop.settle()
+    state, counter = loop.state, loop.scenario.service.order_counter
+    timeline.add(account(stack, timeline, counted, state.probes, state.orders_before, counter))
 
 
 def service_order_count(stack: Stack, counter: str) -> int | None:

@@ -6,7 +6,6 @@ OTLP / Influx metrics into the run's TSDB (the built-in rules then see them), Lo
 from __future__ import annotations
 
 import itertools
-import json
 import queue
 import statistics
 import threading
@@ -17,10 +16,12 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from harness import jsontext
 from harness.alerting.tsdb import TSDB
 from harness.ingest import LogLine as PushedLine
 from harness.ingest import LogStore, ingest_routes, report_urls
 from harness.receivers import TimelineSink, receiver_routes
+from harness.receivers.signals import within_run
 from harness.runner.finish import order_counter
 from harness.runner.served import ThreadServer
 from harness.runner.tails import error_line
@@ -94,7 +95,13 @@ class Inbox:
         self.logs = LogStore()
         self.samples = PushedSamples()
         self.arrived: queue.SimpleQueue[tuple[Event, float]] = queue.SimpleQueue()
-        sink = TimelineSink(lambda event, at: self.arrived.put((event, at)))
+        opened = time.time()
+
+        def arrived(event: Event, at: float) -> None:
+            start = timeline.t0 if timeline.t0 is not None else opened
+            self.arrived.put((event, within_run(at, start, time.time())))
+
+        sink = TimelineSink(arrived)
         routes = ingest_routes(self.samples, self.logs, sane_time, sink.rejected)
         self.app = Starlette(routes=[*routes, *receiver_routes(sink)])
         self.tsdb, self.timeline = tsdb, timeline
@@ -147,7 +154,7 @@ class Inbox:
 
 def _fields(pushed: PushedLine) -> dict[str, Any]:
     try:
-        data = json.loads(pushed.line)
+        data = jsontext.loads(pushed.line)
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}

@@ -17,6 +17,7 @@ import httpx
 from harness.errors import ConfigError, HarnessError
 from harness.factory.config import new_vendor_key
 from harness.factory.control import ChaosControl
+from harness.factory.identity import factory_process
 from harness.netutil import free_port
 from harness.procs import ManagedProcess, ProcessGroup
 from harness.scenario import Scenario
@@ -95,9 +96,7 @@ def start_servers(
         "--workers",
         str(factory_workers),
     ]
-    group.start(
-        ManagedProcess.harness("factory", factory, f"{stack.factory_url}/api/docs", run_dir)
-    )
+    group.start(factory_process(stack, factory, run_dir, fixed_port=factory_port is not None))
     if external_service is None:
         start_service(group, stack, report_field, time_scale, quiet_logs)
     return stack
@@ -132,7 +131,7 @@ def start_service(
 
 def start_scenario_servers(group: ProcessGroup, run_dir: Path, scenario: Scenario) -> Stack:
     """The servers with the scenario's factory delay (compressed like everything else)."""
-    delay_ms = round(scenario.chaos.order_delay * 1000 / scenario.time_scale)
+    delay_ms = round(scenario.order_delay * 1000 / scenario.time_scale)
     service = scenario.service
     return start_servers(
         group,
@@ -163,7 +162,7 @@ def start_team_service(
             "service.cwd", f"{cwd} is not a directory", fix="give the service's checkout"
         )
     env = os.environ | team_env(stack, inbox_url) | service.env
-    argv = ["/bin/sh", "-c", service.command]
+    argv = [sys.executable, "-m", "harness.lifeline", "/bin/sh", "-c", service.command]
     process = ManagedProcess(
         "service", argv, f"{stack.service_url}/", stack.run_dir / "service.log", cwd=cwd, env=env
     )
@@ -239,11 +238,6 @@ class FactoryControl(ChaosControl):
         with contextlib.suppress(httpx.HTTPError, HarnessError):
             return super().clear()
         return ""
-
-    def add_fault_spec(self, fault: dict[str, Any]) -> dict[str, Any]:
-        """`POST /admin/faults` (kind, name, probability, paths, settings); raises on refusal."""
-        added: dict[str, Any] = self._call("POST", "/faults", json=fault)
-        return added
 
     def clear_faults(self) -> None:
         with contextlib.suppress(httpx.HTTPError, HarnessError):

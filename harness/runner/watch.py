@@ -15,7 +15,7 @@ from harness.alerting.engine import AlertEngine
 from harness.alerting.grafana.state import GrafanaEngine, coarse_state
 from harness.alerting.grafana.watch import grafana_watch
 from harness.alerting.notify import Notification, Notifier
-from harness.alerting.record import alert_event, rule_events
+from harness.alerting.record import alert_event, rule_events, worst_state
 from harness.alerting.rules import load_rules
 from harness.alerting.tsdb import TSDB, ExpositionError
 from harness.procs import ProcessGroup
@@ -26,7 +26,11 @@ Timed = list[tuple[float, Event]]
 
 
 class AlertWatch(Protocol):
-    """What the run loop needs from alerting, whichever backend (`alerting.backend`) runs it."""
+    """What the run loop needs from alerting, whichever backend (`alerting.backend`) runs it:
+    the built-in evaluator (Prometheus rules or a Grafana export), a real Prometheus and
+    Alertmanager, or the team's own alerting (external). `tsdb` takes what a service pushes."""
+
+    tsdb: TSDB
 
     async def tick(
         self, client: httpx.AsyncClient, service_url: str, st: float, diners: DinerSeries
@@ -45,6 +49,8 @@ def make_watch(
         from harness.alerting.backends.prometheus import PrometheusWatch
 
         return PrometheusWatch.start(scenario, run_dir, service_url, timeline, group)
+    if scenario.alerting.backend == "external":
+        return ExternalWatch(timeline)
     scrape = scenario.service.metrics == "scrape"
     return Watch(scenario.alerting, scenario.pager.oncall, scrape=scrape)
 
@@ -131,8 +137,26 @@ class Watch:
         return self.rules
 
     def summary(self) -> str:
-        states = {coarse_state(a.state) for a in self.engine.alerts()}
-        return next((s for s in ("firing", "pending") if s in states), "inactive")
+        return worst_state(coarse_state(a.state) for a in self.engine.alerts())
+
+
+class ExternalWatch:
+    """The team's own alerting: its webhooks reach the run through the inbox (whose events the
+    run loop hands to the response), so nothing is evaluated here; the state is the timeline's."""
+
+    def __init__(self, timeline: Timeline) -> None:
+        self.tsdb, self.timeline = TSDB(), timeline
+
+    async def tick(
+        self, client: httpx.AsyncClient, service_url: str, st: float, diners: DinerSeries
+    ) -> Timed:
+        return []
+
+    def rule_events(self) -> list[AlertRule]:
+        return []
+
+    def summary(self) -> str:
+        return alert_state(self.timeline.events)
 
 
 def active_alerts(events: list[Any]) -> dict[str, str]:
@@ -150,5 +174,4 @@ def active_alerts(events: list[Any]) -> dict[str, str]:
 
 
 def alert_state(events: list[Any]) -> str:
-    states = set(active_alerts(events).values())
-    return next((s for s in ("firing", "pending") if s in states), "inactive")
+    return worst_state(active_alerts(events).values())

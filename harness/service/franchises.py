@@ -8,15 +8,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from harness.express import json_response
+from harness.numbers import decimal
 from harness.service.runtime import runtime
 
 DEFAULT_LIMIT, MAX_LIMIT = 10, 1000
 
 
 def _number(raw: str | None, default: int, low: int, high: int) -> int:
-    if raw is None or not raw.isdigit():
-        return default
-    return min(max(int(raw), low), high)
+    number = decimal(raw, max_digits=4300) if raw is not None else None
+    return default if number is None else min(max(number, low), high)
 
 
 async def list_franchises(request: Request) -> Response:

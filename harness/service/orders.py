@@ -14,9 +14,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from harness.express import json_body, json_response, message
+from harness.jsontext import INT64
+from harness.numbers import decimal
 from harness.service.auth import Diner
 from harness.service.runtime import diner_required, runtime
 from harness.service.store import OrderItem, PizzaStore
+
+MAX_PRICE = 1e6  # bitcoin: far above any menu, far below a sum that overflows
 
 
 class OrderError(Exception):
@@ -27,9 +31,12 @@ def _integer(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise OrderError(f"{name} must be an integer")
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise OrderError(f"{name} must be an integer") from None
+    if not -INT64 <= number < INT64:  # SQLite's integers are 64-bit
+        raise OrderError(f"{name} must be an integer that fits in 64 bits")
+    return number
 
 
 def _item(raw: Any) -> OrderItem:
@@ -38,6 +45,8 @@ def _item(raw: Any) -> OrderItem:
     price = raw.get("price")
     if isinstance(price, bool) or not isinstance(price, int | float) or not math.isfinite(price):
         raise OrderError("item price must be a number")
+    if abs(price) > MAX_PRICE:  # a sum of 1e308 prices would make revenue inf
+        raise OrderError(f"item price must be at most {MAX_PRICE:g} (in bitcoin)")
     description = raw.get("description")
     if not isinstance(description, str):
         raise OrderError("item description must be a string")
@@ -60,8 +69,12 @@ async def menu(request: Request) -> Response:
     return json_response(runtime(request).store.menu())
 
 
+MAX_PAGE = 1_000_000  # keeps the OFFSET within SQLite's 64 bits
+
+
 def _page(raw: str | None) -> int:
-    return int(raw) if raw is not None and raw.isdigit() and int(raw) > 0 else 1
+    page = decimal(raw, max_digits=4300) if raw is not None else None
+    return 1 if page is None else min(max(page, 1), MAX_PAGE)
 
 
 @diner_required

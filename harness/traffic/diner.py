@@ -33,7 +33,7 @@ from locust.env import Environment
 from locust.exception import StopUser
 
 from harness.traffic.events import OrderEvent
-from harness.traffic.outcomes import Verdict, classify, describe, short
+from harness.traffic.outcomes import Classification, classify, describe, short
 from harness.traffic.pizza import PizzaCheck
 from harness.traffic.process import ORDER_NAME, TrafficRun
 from harness.traffic.think import first_pause
@@ -173,7 +173,7 @@ class Diner(FastHttpUser):
 
     # Helpers ------------------------------------------------------------------------------------
 
-    def _judge(self, resp: Any) -> Verdict:
+    def _judge(self, resp: Any) -> Classification:
         status = int(resp.status_code or 0)
         meta = resp.request_meta
         error: BaseException | None = None
@@ -210,7 +210,7 @@ class Diner(FastHttpUser):
                 check = fresh.check(token)
         return check
 
-    def _event(self, meta: dict[str, Any], status: int, verdict: Verdict) -> OrderEvent:
+    def _event(self, meta: dict[str, Any], status: int, verdict: Classification) -> OrderEvent:
         start = float(meta["start_time"])
         return OrderEvent(
             diner=self.email,

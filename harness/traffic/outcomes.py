@@ -1,8 +1,8 @@
 """Classify one order attempt into exactly one outcome (see events.OUTCOMES), and find the
 factory's report URL in the service's answer. Pure functions: no locust, no I/O.
 
-`classify` never raises: whatever the answer looks like, it returns a Verdict, so the diner can
-always mark the request in Locust's stats and write its event line (locust-pitfalls 6).
+`classify` never raises: whatever the answer looks like, it returns a Classification, so the
+diner can always mark the request in Locust's stats and write its event line (locust-pitfalls 6).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ DETAIL_CHARS = 200
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Classification:
     outcome: Outcome
     detail: str
     report_url: str | None = None
@@ -40,7 +40,7 @@ def classify(
     slow_after_s: float,
     verify: Callable[[str], PizzaCheck],
     report_fields: Sequence[str] | None = None,
-) -> Verdict:
+) -> Classification:
     """The outcome of one POST /api/order.
 
     `status` is the HTTP status (None or 0 when no answer came), `body` the answer's bytes,
@@ -49,7 +49,7 @@ def classify(
     try:
         return _classify(status, body, error, elapsed_s, slow_after_s, verify, report_fields)
     except Exception as exc:  # a bug here must not lose the attempt
-        return Verdict("error", short(f"could not classify the answer: {describe(exc)}"))
+        return Classification("error", short(f"could not classify the answer: {describe(exc)}"))
 
 
 def _classify(
@@ -60,31 +60,32 @@ def _classify(
     slow_after_s: float,
     verify: Callable[[str], PizzaCheck],
     report_fields: Sequence[str] | None,
-) -> Verdict:
+) -> Classification:
     if error is not None or not status:
         if error is not None and is_timeout(error):
-            return Verdict("timed_out", short(f"no answer after {elapsed_s:.3f} s"))
+            return Classification("timed_out", short(f"no answer after {elapsed_s:.3f} s"))
         what = describe(error) if error is not None else "no HTTP status"
-        return Verdict("error", short(f"no answer: {what}"))
+        return Classification("error", short(f"no answer: {what}"))
     answer = _json(body)
     report_url = find_report_url(answer, report_fields) if answer is not None else None
     if not 200 <= status < 300:
         said = answer.get("message") if isinstance(answer, dict) else None
         text = said if isinstance(said, str) else _text(body)
-        return Verdict("failed", short(f"HTTP {status}: {text}"), report_url)
+        return Classification("failed", short(f"HTTP {status}: {text}"), report_url)
     if not isinstance(answer, dict):
-        return Verdict("error", short(f"HTTP {status} but the body is not a JSON object"))
+        return Classification("error", short(f"HTTP {status} but the body is not a JSON object"))
     token = answer.get("jwt")
     if not isinstance(token, str) or not token:
-        return Verdict("bad_pizza", "the answer carries no pizza jwt", report_url)
+        return Classification("bad_pizza", "the answer carries no pizza jwt", report_url)
     check = verify(token)
     if check.valid is None:
-        return Verdict("error", short(f"could not verify the pizza: {check.reason}"), report_url)
+        why = short(f"could not verify the pizza: {check.reason}")
+        return Classification("error", why, report_url)
     if not check.valid:
-        return Verdict("bad_pizza", short(check.reason), report_url)
+        return Classification("bad_pizza", short(check.reason), report_url)
     if elapsed_s > slow_after_s:
-        return Verdict("slow", short(f"pizza took {elapsed_s:.3f} s"), report_url)
-    return Verdict("ok", "", report_url)
+        return Classification("slow", short(f"pizza took {elapsed_s:.3f} s"), report_url)
+    return Classification("ok", "", report_url)
 
 
 def _json(body: bytes | None) -> Any:

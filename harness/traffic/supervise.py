@@ -28,6 +28,7 @@ from pathlib import Path
 from types import FrameType
 
 from harness.errors import ExitCode
+from harness.procs import die_with_parent
 from harness.traffic.closing import Ending, close_run
 from harness.traffic.cluster import Cluster, worker_log_path
 from harness.traffic.command import LOCUSTFILE, locust_argv, locust_env
@@ -131,7 +132,12 @@ class Supervisor:
         env[ROLE_ENV] = role or self.cluster.locust_role
         if log_path is None:  # a remote worker: Locust's output is ours
             return subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, cwd=home, env=env, start_new_session=True
+                argv,
+                stdin=subprocess.DEVNULL,
+                cwd=home,
+                env=env,
+                start_new_session=True,
+                preexec_fn=die_with_parent(os.getpid()),
             )
         with open(log_path, "ab") as log:
             return subprocess.Popen(
@@ -142,6 +148,7 @@ class Supervisor:
                 cwd=home,
                 env=env,
                 start_new_session=True,
+                preexec_fn=die_with_parent(os.getpid()),
             )
 
     def _wait(self, deadline: float, progress: Progress | None, started: float) -> int:

@@ -30,8 +30,9 @@ from harness.alerting.backends.promconfig import EngineConfig
 from harness.alerting.backends.readiness import wait_ready, wait_warm
 from harness.alerting.backends.receiver import Receiver
 from harness.alerting.diners import DinerSeries
-from harness.alerting.record import rule_events
+from harness.alerting.record import rule_events, worst_state
 from harness.alerting.rules import load_rules
+from harness.alerting.tsdb import TSDB
 from harness.errors import ServerError
 from harness.netutil import free_port
 from harness.procs import ManagedProcess, ProcessGroup
@@ -69,6 +70,7 @@ class PrometheusWatch:
         ]
         self.config = EngineConfig.build(alerting, scenario.time_scale)
         self.timeline, self.receiver, self.who = timeline, receiver, scenario.pager.oncall
+        self.tsdb = TSDB()  # Prometheus scrapes on its own: pushes to the inbox are not read
         self.prometheus_url = ""
         self.poll_every = max(0.05, self.config.eval_s / 4)  # wall seconds
         self.next_poll = 0.0
@@ -217,10 +219,8 @@ class PrometheusWatch:
         return rule_events(list(self.rules))
 
     def summary(self) -> str:
-        states = {state for _, state, _ in self.in_api.values()}
-        if self.firing or "firing" in states:
-            return "firing"
-        return "pending" if "pending" in states else "inactive"
+        states = [state for _, state, _ in self.in_api.values()]
+        return worst_state([*states, *(["firing"] if self.firing else [])])
 
 
 def _alert(labels: dict[str, str], frm: str, to: str, value: float | None = None) -> Alert:

@@ -12,7 +12,6 @@ ProcessGroup as a member, so it is checked while the run goes and stopped on eve
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 import time
@@ -28,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from harness import jsontext
 from harness.alerting.backends.promconfig import METRICS_PATH, PAGER_PATH, STATE_PATH
 from harness.alerting.diners import DinerSeries
 from harness.netutil import free_port, wait_healthy
@@ -70,9 +70,9 @@ class Receiver(ManagedProcess):
         def webhook(route: str) -> Any:
             async def receive(request: Request) -> Response:
                 try:
-                    payload = json.loads(await request.body())
-                except ValueError:
-                    return PlainTextResponse("not JSON", status_code=400)
+                    payload = jsontext.loads(await request.body())
+                except ValueError as exc:
+                    return PlainTextResponse(f"not JSON we accept: {exc}", status_code=400)
                 self.inbox.put((route, payload, time.time()))
                 return PlainTextResponse("ok")
 

@@ -1,24 +1,41 @@
-"""Extra fault kinds the real factory lacks, armed through the control plane.
+"""Fault kinds: the real factory's chaos types and the extra ones, each one small module.
 
-Like toxiproxy's toxics: each kind is one small module whose `Fault` subclass registers itself by
-its `kind`; the common fields (name, probability, paths) live in `FaultSpec`, apart from each
-kind's own `settings`, and probability is applied in one place: `FaultEngine.apply`.
+Like toxiproxy's toxics: each kind is one module of this package whose `Fault` subclass registers
+itself by its `kind` (a kind registered twice is refused); the modules are discovered, not listed.
+The common fields (name, probability, paths, when) live in `FaultSpec` (faults/spec.py), apart
+from each kind's own `settings`, and probability is applied in one place: `hits`.
+
+A kind with `real = True` is a chaos type of the real factory (`PUT /api/vendor/chaos/:type`): it
+acts only inside the vendor's chaos *episode*, which gives it the fixCode and the report URL, and
+which "Problem resolved" ends. Every other kind is an extra fault, armed by name beside it.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from harness.errors import ConfigError
 
 KINDS: dict[str, type[Fault]] = {}
+
+
+@dataclass(frozen=True)
+class Episode:
+    """What the real chaos types answer with: the episode's report URL, the factory's dead JWT
+    and its orderDelay (the throttle's wait)."""
+
+    report_url: str
+    dead_jwt: str
+    order_delay_ms: int
 
 
 @dataclass
@@ -29,6 +46,7 @@ class FaultContext:
     armed_at: float
     now: float
     rng: random.Random
+    episode: Episode | None = None
 
     async def abort(self) -> None:
         """Close the TCP connection with a reset and no answer (needs `harness serve factory`)."""
@@ -39,33 +57,52 @@ class FaultContext:
             raise RuntimeError("this fault needs a real socket: run the factory with uvicorn")
         await abort()
 
+    def need_episode(self) -> Episode:
+        if self.episode is None:
+            raise RuntimeError("a real chaos type acts only inside the vendor's chaos episode")
+        return self.episode
+
 
 class Fault(BaseModel):
-    """Base of a fault kind's own settings. Subclasses set `kind` and implement `apply`."""
+    """Base of a fault kind's own settings. Subclasses set `kind` and implement `apply`.
+
+    `durations` names the settings that are lengths of time (in their field's unit), which a
+    scenario's time scale shrinks; `real` marks the real factory's chaos types.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: ClassVar[str]
+    real: ClassVar[bool] = False
+    durations: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, kind: str = "", **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if kind:
-            cls.kind = kind
-            KINDS[kind] = cls
+        if not kind:
+            return
+        if kind in KINDS:
+            raise ValueError(
+                f"fault kind {kind!r} is registered twice: by {KINDS[kind].__module__} and "
+                f"{cls.__module__}; give one of them another kind"
+            )
+        cls.kind = kind
+        KINDS[kind] = cls
 
     async def apply(self, ctx: FaultContext) -> Response | None:
         """Answer instead of the factory (a Response), or return None to let the order go on."""
         raise NotImplementedError
 
+    def scaled(self, factor: float) -> dict[str, Any]:
+        """These settings with every duration multiplied by `factor` (1 / the time scale)."""
+        settings = self.model_dump()
+        for name in self.durations:
+            if settings.get(name) is not None:
+                settings[name] *= factor
+        return settings
 
-class FaultSpec(BaseModel):
-    """The common fields of every armed fault; `settings` are checked by the kind's own model."""
 
-    model_config = ConfigDict(extra="forbid")
-    kind: str
-    name: str = ""
-    probability: float = Field(1.0, ge=0.0, le=1.0)
-    paths: list[str] = Field(default_factory=lambda: ["/api/order"])
-    settings: dict[str, Any] = Field(default_factory=dict)
+def real_types() -> tuple[str, ...]:
+    """The real factory's chaos types (`badjwt`, `fail`, `throttle`), from the registry."""
+    return tuple(sorted(k for k, cls in KINDS.items() if cls.real))
 
 
 def build_fault(kind: str, settings: dict[str, Any], *, where: str = "settings") -> Fault:
@@ -80,72 +117,38 @@ def build_fault(kind: str, settings: dict[str, Any], *, where: str = "settings")
     except ValidationError as exc:
         first = exc.errors()[0]
         path = ".".join(str(p) for p in (where, *first["loc"]))
-        raise ConfigError(path, first["msg"], fix=f"see the {kind} fault in the README") from None
+        fix = f"see the {kind} fault in docs/faults.md"
+        raise ConfigError(path, first["msg"], fix=fix) from None
 
 
-@dataclass(frozen=True)
-class ArmedFault:
-    spec: FaultSpec
-    fault: Fault
-    armed_at: float
+def hits(probability: float, paths: list[str], request: Request, rng: random.Random) -> bool:
+    """Whether an armed fault acts on this request: its path, then its probability (the one
+    place probability is applied, for the episode and for every extra fault)."""
+    if request.url.path not in paths:
+        return False
+    return probability >= 1.0 or rng.random() < probability
 
 
-class FaultEngine:
-    """Turns stored specs into fault objects (cached) and applies them to one request."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self._cache: dict[tuple[str, float], ArmedFault] = {}
-
-    def armed(self, stored: tuple[tuple[str, dict[str, Any], float], ...]) -> list[ArmedFault]:
-        faults = []
-        for name, spec, armed_at in stored:
-            key = (name, armed_at)
-            if key not in self._cache:
-                parsed = FaultSpec.model_validate(spec)
-                self._cache[key] = ArmedFault(
-                    parsed, build_fault(parsed.kind, parsed.settings), armed_at
-                )
-            faults.append(self._cache[key])
-        return faults
-
-    async def apply(
-        self, faults: list[ArmedFault], request: Request, now: float
-    ) -> Response | None:
-        for armed in faults:
-            if request.url.path not in armed.spec.paths:
-                continue
-            if self.rng.random() >= armed.spec.probability:
-                continue
-            ctx = FaultContext(request, armed.armed_at, now, self.rng)
-            answer = await armed.fault.apply(ctx)
-            if answer is not None:
-                return answer
-        return None
+def _discover() -> None:
+    """Import every module of this package: each kind registers itself."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
 
 
-# Importing the kinds registers them.
-from harness.factory.faults import (  # noqa: E402
-    error,
-    flap,
-    hang,
-    latency,
-    malformed,
-    ratelimit,
-    reset,
-)
+_discover()
+
+from harness.factory.faults.engine import ArmedFault, FaultEngine  # noqa: E402
+from harness.factory.faults.spec import FaultSpec  # noqa: E402
 
 __all__ = [
     "KINDS",
+    "ArmedFault",
+    "Episode",
     "Fault",
+    "FaultContext",
     "FaultEngine",
     "FaultSpec",
     "build_fault",
-    "error",
-    "flap",
-    "hang",
-    "latency",
-    "malformed",
-    "ratelimit",
-    "reset",
+    "hits",
+    "real_types",
 ]

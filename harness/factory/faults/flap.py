@@ -7,10 +7,11 @@ from typing import Any
 from pydantic import Field, model_validator
 from starlette.responses import Response
 
-from harness.factory.faults import Fault, FaultContext, build_fault
+from harness.factory.faults import KINDS, Fault, FaultContext, build_fault
 
 
 class Flap(Fault, kind="flap"):
+    durations = ("on_s", "off_s")
     on_s: float = Field(gt=0)
     off_s: float = Field(gt=0)
     fault: dict[str, Any] = Field(default_factory=lambda: {"kind": "error"})
@@ -22,9 +23,13 @@ class Flap(Fault, kind="flap"):
 
     def inner(self) -> Fault:
         kind = self.fault.get("kind", "")
-        if kind == "flap":
-            raise ValueError("a flap cannot wrap another flap")
+        if kind == "flap" or getattr(KINDS.get(kind), "real", False):
+            raise ValueError("a flap wraps an extra fault, not a flap or a real chaos type")
         return build_fault(kind, self.fault.get("settings", {}), where="settings.fault.settings")
+
+    def scaled(self, factor: float) -> dict[str, Any]:
+        inner = {**self.fault, "settings": self.inner().scaled(factor)}
+        return {**super().scaled(factor), "fault": inner}
 
     def is_on(self, ctx: FaultContext) -> bool:
         return (ctx.now - ctx.armed_at) % (self.on_s + self.off_s) < self.on_s

@@ -11,6 +11,7 @@ from harness.factory.faults import Fault, FaultContext
 
 
 class Hang(Fault, kind="hang"):
+    durations = ("max_s",)
     max_s: float = Field(300.0, gt=0, le=3600)
 
     async def apply(self, ctx: FaultContext) -> None:

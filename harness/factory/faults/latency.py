@@ -10,6 +10,7 @@ from harness.factory.faults import Fault, FaultContext
 
 
 class Latency(Fault, kind="latency"):
+    durations = ("fixed_ms", "jitter_ms", "lognormal_median_ms", "max_ms")
     fixed_ms: float = Field(0.0, ge=0)
     jitter_ms: float = Field(0.0, ge=0)
     lognormal_median_ms: float | None = Field(None, gt=0)
