@@ -1,8 +1,15 @@
-# Every install the project needs lives here: a fresh machine needs only Python 3.11 and make.
-PYTHON ?= python3.11
+# Every install the project needs lives here: a fresh machine needs only Python >= 3.11 and make.
+# PYTHON: the newest python3.N >= 3.11 on PATH (then python3 if it is >= 3.11); PYTHON=... overrides.
+ifeq ($(origin PYTHON),undefined)
+# Each candidate is run (a pyenv shim can exist for a version that is not selected).
+PYTHON := $(shell for p in python3.14 python3.13 python3.12 python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+		&& command -v $$p && break; done)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV := $(VENV)/.installed-dev
 
 .PHONY: demo test test-fast lint bench clean debs
 
@@ -12,23 +19,35 @@ STAMP := $(VENV)/.installed
 # `make test DEBS=` to skip the tests that need them.
 DEBS ?= chromium prometheus prometheus-alertmanager
 
+# The runtime install (what `make demo` needs); the dev extras (pytest, ruff, mypy, Playwright)
+# come on top for test, lint and bench only.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -n "$(PYTHON)" || { echo "make: no Python >= 3.11 found: install python3.11 or newer," \
+		"or give one: make PYTHON=/path/to/python3.12"; exit 1; }
+	@test -x $(BIN)/python || { echo "make: creating $(VENV) with $(PYTHON)" \
+		"($$($(PYTHON) --version))"; $(PYTHON) -m venv $(VENV); }
+	@echo "make: installing the harness and its runtime dependencies into $(VENV) (about 30 s)"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
+
+$(DEV): $(STAMP)
+	@echo "make: installing the dev tools into $(VENV): pytest, respx, ruff, mypy, Playwright"
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(DEV)
 
 demo: $(STAMP)
 	$(BIN)/python -m harness run scenarios/seed-incident.yaml
+	@echo "make: next: source $(VENV)/bin/activate, then: harness demo, or harness run throttle"
 
-test: $(STAMP) debs
+test: $(DEV) debs
 	HARNESS_REQUIRE_CHROMIUM=$(if $(filter chromium,$(DEBS)),1,) \
 	HARNESS_REQUIRE_PROMETHEUS=$(if $(filter prometheus,$(DEBS)),1,) \
 		$(BIN)/python -m pytest -q
 
 # The fast tier: every in-process test (no child process, no Debian package), under a minute.
 # A test there that starts a process fails, saying to mark it `slow` (tests/conftest.py).
-test-fast: $(STAMP)
+test-fast: $(DEV)
 	HARNESS_TEST_TIER=fast $(BIN)/python -m pytest -q -m "not slow"
 
 debs:
@@ -41,7 +60,7 @@ debs:
 			"or install them yourself, or skip their tests with: make test DEBS="; exit 1; }; \
 	fi
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check harness tests
 	$(BIN)/ruff format --check harness tests
 	$(BIN)/mypy harness

@@ -127,7 +127,8 @@ def render(data: dict[str, Any]) -> str:
     if data["reason"]:
         lines.append(f"  {data['reason']}")
     lines.append(f"  {'milestone':<38} {'scenario':>9} {'after chaos':>12} {'wall':>8}")
-    for row in data["milestones"]:
+    reached = sorted((r for r in data["milestones"] if r["reached"]), key=lambda r: r["scenario_s"])
+    for row in reached + [r for r in data["milestones"] if not r["reached"]]:  # in time order
         if not row["reached"]:
             lines.append(f"  {row['milestone']:<38} {'-':>9} {'-':>12} {'-':>8}")
             continue
@@ -143,4 +144,6 @@ def render(data: dict[str, Any]) -> str:
         mark = "PASS" if check["passed"] else "FAIL"
         lines.append(f"  {mark} {check['name']:<24} {check['detail']}")
     lines.append(f"  run folder: {data['run_dir']}")
+    if data.get("postmortem"):  # last, where a reader's eye lands: what to open next
+        lines.append(f"  post-mortem: {data['postmortem']}")
     return "\n".join(lines)

@@ -193,14 +193,17 @@ class ScenarioError(UsageError):
 
 def _problems(exc: ValidationError, one_fault: bool = False) -> list[str]:
     """One line a problem, with its field path (`chaos.type`, not `chaos.0.type`, for the
-    single-fault form of `chaos:`)."""
+    single-fault form of `chaos:`) and, for a misspelt field, the nearest real one."""
+    from harness.scenario_checks import nearest_field
+
     lines = []
     for err in exc.errors():
         loc = list(err["loc"])
+        near = nearest_field(Scenario, err["loc"]) if err["type"] == "extra_forbidden" else None
         if one_fault and loc[:2] == ["chaos", 0]:
             del loc[1]
         where = ".".join(str(p) for p in loc) or "(top level)"
-        lines.append(f"  {where}: {err['msg']}")
+        lines.append(f"  {where}: {err['msg']}" + (f" (did you mean `{near}`?)" if near else ""))
     return lines
 
 
@@ -250,9 +253,11 @@ def load_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = "\n".join(_problems(exc, isinstance(data.get("chaos"), dict)))
+        one_fault = isinstance(data.get("chaos"), dict)
+        problems = _problems(exc, one_fault) + _rule_problems(data)  # every stage at once
         raise ScenarioError(
-            f"{path}: invalid scenario:\n{problems}", fix="see the scenario reference in the README"
+            f"{path}: invalid scenario:\n" + "\n".join(problems),
+            fix="see the scenario reference in the README",
         ) from None
     check_rules(path, scenario)
     try:
@@ -280,6 +285,21 @@ def settle_time_scale(
     who = f"limited by rule {chosen.rule!r}: {chosen.why}" if chosen.rule else chosen.why
     settled._time_scale_note = f"time scale auto: {chosen.scale:g}x ({who})"
     return settled
+
+
+def _rule_problems(data: dict[str, Any]) -> list[str]:
+    """The alert rules' own problems, when the rest of the file is invalid too."""
+    from harness.alerting.rules import load_rules
+
+    alerting = data.get("alerting")
+    rules = alerting.get("rules") if isinstance(alerting, dict) else None
+    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
+        return []
+    try:
+        load_rules(rules, where="alerting.rules")
+    except UsageError as exc:
+        return [f"  {exc.message}" + (f" (fix: {exc.fix})" if exc.fix else "")]
+    return []
 
 
 def check_rules(path: Path, scenario: Scenario) -> None:

@@ -1,4 +1,4 @@
-"""Contract of the mock factory's real API: every row of shared/reference/factory-api.md."""
+"""Contract of the mock factory's real API: every row of docs/factory-api.md."""
 
 from __future__ import annotations
 

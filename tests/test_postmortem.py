@@ -11,9 +11,10 @@ import pytest
 
 from harness.cli import main
 from harness.report import HTML, MARKDOWN, rebuild, write_postmortem
-from harness.report.charts import LOGERRORS, TIMECHART, binned, binned_log_errors
+from harness.report.charts import LOGERRORS, TIMECHART
 from harness.report.facts import gather
 from harness.report.sections import TEAM
+from harness.report.series import failed_per_bin, series
 from harness.timeline import (
     Acknowledged,
     Alert,
@@ -105,6 +106,46 @@ def write_run(run_dir: Path, *, recovered: bool = True) -> list[Any]:
     return read_timeline(run_dir / "timeline.jsonl")
 
 
+def write_throttle_run(run_dir: Path) -> list[Any]:
+    """A throttle incident: every order from 2m on answered after 32 s (slow, none failed), the
+    latency alert pending at 2m45s and firing at 3m45s, fixed at 4m, resolved at 5m."""
+    timeline = Timeline(run_dir / "timeline.jsonl", SCALE)
+    timeline.add(RunStarted(scenario="throttle", time_scale=SCALE, seed=7), at=T0 - 2)
+    timeline.start_clock(T0)
+
+    def add(st: float, event: Any) -> None:
+        timeline.add(event, at=wall(st))
+
+    add(1, ChaosArmed(type="throttle", starts_at_st=120))
+    for i in range(24):  # one order every 15 s; those sent in the chaos take 32 s
+        sent = 3 + 15 * i
+        slow = 120 <= sent < 240
+        took = 32.0 if slow else 1.5
+        order = Order(diner=f"d{i % 4}", outcome="slow" if slow else "ok", start=wall(sent))
+        add(sent + took, order)
+    add(152, ChaosStarted(type="throttle"))
+    add(165, Alert(alertname="Slow", state_from="inactive", state_to="pending", value=31.0))
+    add(225, Alert(alertname="Slow", state_from="pending", state_to="firing", value=32.0))
+    add(240, ChaosEnded(type="throttle", how="resolved"))
+    add(241, Recovered(how="probe order verified"))
+    add(255, Notified(group="g", status="firing", alerts=["Slow"], who="Lee Jensen"))
+    add(300, Alert(alertname="Slow", state_from="firing", state_to="resolved", value=1.5))
+    add(370, RunEnded(status="passed", exit_code=0))
+    timeline.close()
+    return read_timeline(run_dir / "timeline.jsonl")
+
+
+def test_a_throttle_incident_shows_its_slow_orders(tmp_path: Path) -> None:
+    write_run_events = write_throttle_run(tmp_path)
+    write_postmortem(tmp_path, write_run_events)
+    markdown = (tmp_path / MARKDOWN).read_text()
+    assert "**8 orders were slow** out of 24" in markdown
+    assert "24 orders: 16 ok, 8 slow, 0 bad pizza, 0 failed." in markdown
+    data = series(gather(write_run_events))
+    assert max(p for p in data.p95 if p is not None) == pytest.approx(32.0, abs=0.01)
+    assert min(p for p in data.p50 if p is not None) == pytest.approx(1.5, abs=0.01)
+
+
 @pytest.fixture
 def run_dir(tmp_path: Path) -> Path:
     write_run(tmp_path)
@@ -125,17 +166,20 @@ def test_every_section_is_in_the_markdown_and_the_html(run_dir: Path) -> None:
 
 def test_the_figures_match_the_timeline(run_dir: Path) -> None:
     markdown = (run_dir / MARKDOWN).read_text()
-    assert "for 1m35s (1.58 s wall), from the chaos start to the confirmed recovery" in markdown
-    assert "6 orders failed" in markdown and "**6 failed orders** out of 18" in markdown
+    assert "for 1m35s, from 2:00 to the confirmed recovery at 3:35" in markdown
+    assert (
+        "6 orders failed, 0 were slow" in markdown and "**6 failed orders** out of 18" in markdown
+    )
     assert "**3 distinct diners** of 4" in markdown
     assert "| failed | 6 |" in markdown
-    assert "Firing: 3m30s (+1m30s after the chaos start" in markdown
-    assert "Paged: Lee Jensen at 4m (+2m after the chaos start" in markdown
-    assert "Acknowledged: by Lee Jensen at 4m18s" in markdown
-    assert "The alert fired 1m20s (1.33 s wall) after the first failure" in markdown
-    assert "held 1m (1.00 s wall) in pending" in markdown
-    assert "called by auto-reporter at 3m32s" in markdown and "HTTP 200" in markdown
-    assert "| first failed order | 2m10s | +10s |" in markdown
+    assert "Firing: 3:30, value 6.00" in markdown
+    assert "Paged: Lee Jensen at 4:00" in markdown
+    assert "Acknowledged: by Lee Jensen at 4:18" in markdown
+    assert "The alert fired 1m20s after the first failure" in markdown
+    assert "held 1m in pending" in markdown
+    assert "called by auto-reporter at 3:32" in markdown and "HTTP 200" in markdown
+    assert "s wall" not in markdown.split("## Timeline")[0]  # one form of time in the text
+    assert "| first failed order | 2:10 | +10s |" in markdown
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["failed_orders"] == 6 and summary["status"] == "passed"
 
@@ -156,9 +200,9 @@ def test_the_rule_is_quoted_where_the_alert_is_explained(run_dir: Path) -> None:
 
 def test_error_log_lines_are_binned_beside_the_failed_orders(run_dir: Path) -> None:
     facts = gather(read_timeline(run_dir / "timeline.jsonl"))
-    starts, _, failed = binned(facts)
-    assert binned_log_errors(facts, len(starts)) == [0] * 8 + [1] * 6 + [0] * 4
-    assert failed == [0] * 8 + [1] * 6 + [0] * 4
+    data = series(facts)
+    assert data.log_errors == [0] * 8 + [1] * 6 + [0] * 4
+    assert failed_per_bin(data) == [0] * 8 + [1] * 6 + [0] * 4
 
 
 def test_rebuilt_charts_are_byte_identical(run_dir: Path) -> None:

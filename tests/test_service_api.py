@@ -1,4 +1,4 @@
-"""Contract of the reference service's diner API: every row of pizza-service-api.md except the
+"""Contract of the reference service's diner API: every row of docs/pizza-service-api.md except the
 order flow (see test_service_orders.py), answered like the real jwt-pizza-service."""
 
 from __future__ import annotations

@@ -24,10 +24,11 @@ from harness.bench.diners import load_measure
 from harness.bench.load import Sample
 from harness.bench.report import Row, missed, table
 from harness.bench.scale import ScaleRun, legend, run_scale, scale_rows
+from harness.bench.suite import SuiteTimes, measure_suite
 from harness.errors import ExitCode, HarnessError
 from harness.procs import ProcessGroup
 
-GROUPS = ("factory", "service", "scale")
+GROUPS = ("factory", "service", "scale", "suite")
 TRANSPORTS = ("aiohttp", "httpx")
 LEGEND = (
     "bench = this process (the signer, or the load generator); others = the rest of the machine."
@@ -71,6 +72,8 @@ def setup(
     for old in logs.glob("*.log"):
         old.unlink()  # ManagedProcess appends: keep only this run's logs
     measures: list[t.Measure] = []
+    if not {"factory", "service"} & set(args.only):
+        return measures  # the scale and suite rows start their own servers
     two = t.start_factory(group, work, logs, 2)
     if "factory" in args.only:
         one = t.start_factory(group, work, logs, 1)
@@ -93,6 +96,8 @@ def setup(
 
 def interleave(measures: list[t.Measure], runs: int, seconds: float) -> dict[str, list[Sample]]:
     """Round r runs every measure once (A, B, C, A, B, C, ...) so drift hits all of them alike."""
+    if not measures:
+        return {}
     progress(f"warm-up round, not counted: {', '.join(m.id for m in measures)}")
     for m in measures:  # connections, caches, pools
         m.run(min(1.0, seconds))
@@ -117,7 +122,13 @@ def build_rows(samples: dict[str, list[Sample]]) -> list[Row]:
     return list(rows.values())
 
 
-def write_json(path: Path, rows: list[Row], args: argparse.Namespace, skipped: list[str]) -> None:
+def write_json(
+    path: Path,
+    rows: list[Row],
+    args: argparse.Namespace,
+    skipped: list[str],
+    suite: SuiteTimes | None = None,
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {
         "runs": args.runs,
@@ -132,6 +143,7 @@ def write_json(path: Path, rows: list[Row], args: argparse.Namespace, skipped: l
         "rows": [r.to_json() for r in rows],
         "missed": missed(rows),
         "skipped": skipped,
+        "suite": suite.to_json() if suite else None,
     }
     path.write_text(json.dumps(data, indent=2) + "\n")
 
@@ -169,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     skipped: list[str] = []
     scale: ScaleRun | None = None
+    suite: SuiteTimes | None = None
     try:
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp, ProcessGroup() as group:
             progress(f"starting servers ({', '.join(args.only)})")
@@ -180,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 capacity = statistics.median(s.rate for s in service) if service else None
                 progress(f"scale: 2,500 to 10,000 thinking diners (3 min) in {logs / 'scale'}")
                 scale = run_scale(logs / "scale", capacity)
+            group.stop()  # the suite's runs start their own servers
+            suite = measure_suite(Path(tmp), progress) if "suite" in args.only else None
     except HarnessError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return int(exc.exit_code)
@@ -198,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(LOAD_LEGEND)
     if scale is not None:
         print(legend(scale))
-    for line in [*missed(rows), *skipped]:
+    for line in [*missed(rows), *skipped, *(suite.lines() if suite else [])]:
         print(line)
-    write_json(args.json, rows, args, skipped)
+    write_json(args.json, rows, args, skipped, suite)
     return int(ExitCode.OK)

@@ -1,4 +1,4 @@
-"""The real factory's API (shared/reference/factory-api.md), path for path and field for field."""
+"""The real factory's API (docs/factory-api.md), path for path and field for field."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from harness.errors import UsageError
 from harness.report.advice import action_items, prevention
+from harness.report.banner import banner
 from harness.report.charts import draw
 from harness.report.document import to_html, to_markdown
 from harness.report.facts import gather
@@ -26,6 +27,7 @@ def write_postmortem(run_dir: Path, events: list[Any]) -> list[Path]:
     facts = gather(events)
     charts = draw(facts, run_dir)
     blocks = build(facts) + prevention(facts) + action_items(facts)
+    blocks.insert(1, banner(facts))  # the verdict, under the title
     (run_dir / MARKDOWN).write_text(to_markdown(blocks), encoding="utf-8")
     title = f"Post-mortem: {facts.scenario}"
     (run_dir / HTML).write_text(to_html(blocks, title, run_dir), encoding="utf-8")

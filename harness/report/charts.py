@@ -1,84 +1,27 @@
 """The post-mortem's two charts, drawn with matplotlib (Agg, no display) from the run's facts.
 
-`timechart.png`: orders per interval, ok and failed, with the incident's milestones marked (the
-seed's timeChart). `logerrors.png`: failed orders and the service's error log lines per interval
-(the seed's logErrors).
-Orders are binned by scenario time (when their answer came).
+`timechart.png`, Grafana-like on one m:ss axis: a lane of bands (the chaos, the alert pending and
+firing) with every milestone labelled, orders per interval coloured by what the diner got (ok,
+slow, bad pizza, failed), and the order latency's p50 and p95. `logerrors.png`: failed orders and
+the service's error log lines per interval (the seed's logErrors).
+Both are drawn 8 inches wide at 150 dpi with 11-point text: at 700 px a label is still ~12 px.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 from harness.report.facts import Facts
-from harness.verdict import FAILED_OUTCOMES
+from harness.report.marks import Band, Label, bands, labels, marks
+from harness.report.series import Series, failed_per_bin, mmss, series
 
 TIMECHART, LOGERRORS = "timechart.png", "logerrors.png"
-OK_COLOUR, FAILED_COLOUR, LOG_COLOUR = "#3b8b4c", "#c8372d", "#6b4c9a"
-
-
-def bin_width(facts: Facts) -> float:
-    """15 scenario seconds, widened in 15 s steps so a long run keeps at most 60 bars."""
-    span = facts.orders[-1].st if facts.orders else 0.0
-    return 15.0 * max(1, math.ceil(span / 60 / 15))
-
-
-def binned(facts: Facts) -> tuple[list[float], list[int], list[int]]:
-    """Bin starts (scenario s) and the ok and failed order counts in each."""
-    width = bin_width(facts)
-    starts = [o.st for o in facts.orders if o.st >= 0]
-    count = int(max(starts, default=0.0) // width) + 1
-    ok, failed = [0] * count, [0] * count
-    for order in facts.orders:
-        if order.st < 0:
-            continue
-        slot = int(order.st // width)
-        if order.outcome in FAILED_OUTCOMES:
-            failed[slot] += 1
-        else:
-            ok[slot] += 1
-    return [i * width for i in range(count)], ok, failed
-
-
-def binned_log_errors(facts: Facts, slots: int) -> list[int]:
-    """The service's error log lines in the same bins as the orders (later lines widen none)."""
-    width, counts = bin_width(facts), [0] * slots
-    for line in facts.log_errors:
-        slot = int(line.st // width)
-        if 0 <= slot < slots:
-            counts[slot] += 1
-    return counts
-
-
-def markers(facts: Facts) -> list[tuple[str, float, str]]:
-    """(label, scenario s, colour) of every milestone the run reached."""
-    found = [
-        ("chaos start", facts.chaos, "#c8372d"),
-        ("pending", facts.pending, "#e0a100"),
-        ("firing", facts.firing, "#e06600"),
-        ("notified", facts.notified, "#7a3fb0"),
-        ("acknowledged", facts.acknowledged, "#2a62c9"),
-        ("report called", facts.reports[0] if facts.reports else None, "#0f8a8a"),
-        ("recovery", facts.recovered, "#3b8b4c"),
-    ]
-    return [(label, e.st, colour) for label, e, colour in found if e is not None]
-
-
-def _mark(ax: Any, facts: Facts, top: float) -> None:
-    for i, (label, at, colour) in enumerate(markers(facts)):
-        ax.axvline(at, color=colour, linestyle="--", linewidth=1.2)
-        ax.text(
-            at,
-            top * (0.97 - 0.085 * (i % 7)),
-            f" {label}",
-            color=colour,
-            fontsize=8,
-            va="top",
-            ha="left",
-            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1},
-        )
+COLOURS = {"ok": "#3b8b4c", "slow": "#e0a100", "bad pizza": "#8e44ad", "failed": "#c8372d"}
+LOG_COLOUR = "#6b4c9a"
+WIDTH_IN, DPI, FONT = 8.0, 150, 11.0
+LEFT, RIGHT = 0.1, 0.98  # axes edges, as fractions of the figure width
+LANE_IN = 0.27
 
 
 def _pyplot() -> Any:
@@ -92,57 +35,154 @@ def _pyplot() -> Any:
     return plt
 
 
-def _save(fig: Any, path: Path) -> None:
-    fig.tight_layout()
-    fig.savefig(path, format="png", dpi=100, metadata={"Software": None})
-    _pyplot().close(fig)
+def chart_end(facts: Facts, data: Series) -> float:
+    """The x axis's end: the last bin, or a later milestone."""
+    times = [data.starts[-1] + data.width]
+    times += [b.end or b.start for b in bands(facts)] + [m.at for m in marks(facts)]
+    return max(times)
+
+
+def _time_axis(ax: Any, end: float) -> None:
+    """m:ss ticks, at most about ten."""
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+    step = next((s for s in (15, 30, 60, 120, 300, 600, 900) if end / s <= 10), 1800)
+    ax.set_xlim(0, end)
+    ax.xaxis.set_major_locator(MultipleLocator(step))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: mmss(v)))
+
+
+def _shade(ax: Any, found: list[Band], end: float, lines: list[tuple[float, str]]) -> None:
+    for band in found:
+        ax.axvspan(band.start, band.end or end, color=band.colour, alpha=0.1, linewidth=0)
+    for at, colour in lines:
+        ax.axvline(at, color=colour, linestyle="--", linewidth=1)
+
+
+def _lanes(ax: Any, facts: Facts, placed: list[Label], end: float) -> None:
+    """The top lane: band rows `chaos` and `alert`, and the labels below them."""
+    rows = {"chaos": 0, "alert": 1}
+    for band in bands(facts):
+        stop = band.end if band.end is not None else end
+        ax.barh(rows[band.row], stop - band.start, left=band.start, height=0.7, color=band.colour)
+    for label in placed:
+        ax.text(
+            label.at,
+            2 + label.lane,
+            f" {label.text} ",
+            color=label.colour,
+            ha="right" if label.right else "left",
+            va="center",
+            fontweight="bold",
+        )
+    ax.set_ylim(2 + max((lbl.lane for lbl in placed), default=0) + 0.6, -0.6)
+    ax.set_yticks([0, 1], ["chaos", "alert"])
+    ax.tick_params(axis="x", labelbottom=False, length=0)
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+
+
+def _orders(ax: Any, data: Series) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    bottom = [0] * len(data.starts)
+    for name, colour in COLOURS.items():
+        counts = data.counts[name]
+        ax.bar(
+            data.starts,
+            counts,
+            width=data.width * 0.9,
+            align="edge",
+            bottom=bottom,
+            color=colour,
+            label=f"{name} ({sum(counts)})",
+        )
+        bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+    ax.set_ylim(0, max([*bottom, 1]) * 1.45)  # headroom for the legend
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(f"orders / {data.width:g} s")
+    ax.legend(loc="upper left", ncol=4, frameon=False, fontsize=FONT - 1)
+    ax.tick_params(axis="x", labelbottom=False)
+
+
+def _latency(ax: Any, data: Series) -> None:
+    mids = [s + data.width / 2 for s in data.starts]
+    nan = float("nan")
+    for name, values, style in (("p50", data.p50, "-"), ("p95", data.p95, "--")):
+        ys = [nan if v is None else v for v in values]
+        ax.plot(mids, ys, style, marker="o", markersize=3, color="#1f5fa8", label=name)
+    if all(v is None for v in data.p95):
+        ax.text(0.5, 0.5, "no timed order", transform=ax.transAxes, ha="center", color="grey")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("latency (s)")
+    ax.legend(loc="upper left", ncol=2, frameon=False, fontsize=FONT - 1)
+    ax.set_xlabel("scenario time (m:ss)")
 
 
 def draw_timechart(facts: Facts, path: Path) -> None:
-    starts, ok, failed = binned(facts)
-    width = bin_width(facts)
-    fig, ax = _pyplot().subplots(figsize=(10, 4.5))
-    ax.bar(starts, ok, width=width * 0.9, align="edge", color=OK_COLOUR, label="ok")
-    ax.bar(
-        starts,
-        failed,
-        width=width * 0.9,
-        align="edge",
-        bottom=ok,
-        color=FAILED_COLOUR,
-        label="failed",
-    )
-    top = max([o + f for o, f in zip(ok, failed, strict=True)] + [1]) * 1.35
-    ax.set_ylim(0, top)
-    _mark(ax, facts, top)
-    ax.set_title(f"{facts.scenario}: orders per {width:g} s (scenario time)")
-    ax.set_xlabel("scenario time (s)")
-    ax.set_ylabel("orders")
-    ax.legend(loc="upper right", fontsize=8)
-    _save(fig, path)
+    plt = _pyplot()
+    data = series(facts)
+    end = chart_end(facts, data)
+    width_px = WIDTH_IN * DPI * (RIGHT - LEFT)
+    placed = labels(facts, width_px / end, width_px, FONT, DPI)
+    lanes_in = LANE_IN * (2 + 1 + max((lbl.lane for lbl in placed), default=0))
+    heights = [lanes_in, 2.4, 1.5]
+    total = sum(heights) + 1.3
+    with plt.rc_context({"font.size": FONT}):
+        fig = plt.figure(figsize=(WIDTH_IN, total))
+        grid = fig.add_gridspec(3, 1, height_ratios=heights, hspace=0.12)
+        fig.subplots_adjust(left=LEFT, right=RIGHT, top=1 - 0.45 / total, bottom=0.5 / total)
+        top = fig.add_subplot(grid[0])
+        orders = fig.add_subplot(grid[1], sharex=top)
+        wait = fig.add_subplot(grid[2], sharex=top)
+        _time_axis(top, end)
+        _lanes(top, facts, placed, end)
+        lines = [(m.at, m.colour) for m in marks(facts)]
+        for ax in (top, orders, wait):
+            _shade(ax, [] if ax is top else bands(facts), end, lines)
+        _orders(orders, data)
+        _latency(wait, data)
+        top.set_title(f"{facts.scenario}: orders and order latency", loc="left")
+        _save(fig, path)
 
 
 def draw_logerrors(facts: Facts, path: Path) -> None:
-    starts, _, failed = binned(facts)
-    logged = binned_log_errors(facts, len(starts))
-    width = bin_width(facts)
-    fig, ax = _pyplot().subplots(figsize=(10, 3.2))
-    half = width * 0.45
-    ax.bar(starts, failed, width=half, align="edge", color=FAILED_COLOUR, label="failed orders")
-    lines = [s + half for s in starts]
-    ax.bar(lines, logged, width=half, align="edge", color=LOG_COLOUR, label="error log lines")
-    if facts.chaos is not None:
-        end = facts.recovered.st if facts.recovered else max(starts[-1] + width, facts.chaos.st)
-        ax.axvspan(facts.chaos.st, end, color=FAILED_COLOUR, alpha=0.08, label="chaos window")
-    ax.legend(loc="upper right", fontsize=8)
-    ax.set_ylim(0, max([*failed, *logged, 1]) * 1.35)
-    ax.set_title(
-        f"{facts.scenario}: failed orders and error log lines per {width:g} s "
-        f"({facts.failed} failed orders, {len(facts.log_errors)} error lines)"
-    )
-    ax.set_xlabel("scenario time (s)")
-    ax.set_ylabel("count")
-    _save(fig, path)
+    plt = _pyplot()
+    data = series(facts)
+    end = chart_end(facts, data)
+    failed = failed_per_bin(data)
+    with plt.rc_context({"font.size": FONT}):
+        fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.0))
+        fig.subplots_adjust(left=LEFT, right=RIGHT, top=0.86, bottom=0.2)
+        half = data.width * 0.45
+        ax.bar(
+            data.starts,
+            failed,
+            width=half,
+            align="edge",
+            color=COLOURS["failed"],
+            label=f"failed orders ({sum(failed)})",
+        )
+        ax.bar(
+            [s + half for s in data.starts],
+            data.log_errors,
+            width=half,
+            align="edge",
+            color=LOG_COLOUR,
+            label=f"error log lines ({sum(data.log_errors)})",
+        )
+        _shade(ax, [b for b in bands(facts) if b.row == "chaos"], end, [])
+        _time_axis(ax, end)
+        ax.set_ylim(0, max([*failed, *data.log_errors, 1]) * 1.45)
+        ax.legend(loc="upper left", ncol=2, frameon=False, fontsize=FONT - 1)
+        ax.set_title(f"failed orders and error log lines per {data.width:g} s", loc="left")
+        ax.set_xlabel("scenario time (m:ss)")
+        _save(fig, path)
+
+
+def _save(fig: Any, path: Path) -> None:
+    fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+    _pyplot().close(fig)
 
 
 def draw(facts: Facts, run_dir: Path) -> list[Path]:

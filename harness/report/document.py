@@ -1,6 +1,7 @@
 """A post-mortem as a list of plain blocks, rendered to Markdown and to self-contained HTML.
 
-Blocks: ("h1"|"h2"|"p", text), ("ul"|"ol", [text]), ("table", header, rows), ("img", alt, file).
+Blocks: ("h1"|"h2"|"p", text), ("banner", status, text), ("ul"|"ol", [text]),
+("table", header, rows), ("img", alt, file).
 Text may use `code`, **bold** and _emphasis_; the HTML renderer escapes everything else and embeds
 images as base64 PNG data, so the page needs no network, no script and no other file.
 """
@@ -26,6 +27,11 @@ CSS = (
     "code{background:#f3f5f7;padding:0 .2rem;border-radius:3px;font-size:.9em}"
     "img{max-width:100%;border:1px solid #d0d7de;margin:.5rem 0}"
     "em{color:#8a4b00}"
+    ".banner{padding:.8rem 1rem;border-radius:6px;margin:1rem 0;font-size:1.05rem;color:#fff}"
+    ".banner.passed{background:#2f7d3e}.banner.failed,.banner.error{background:#b3261e}"
+    ".banner.interrupted,.banner.incomplete{background:#8a5a00}.banner code{color:#1d2733}"
+    "@media (max-width:760px){body{margin:1rem auto;padding:0 .5rem}"
+    "table{font-size:.8rem}th,td{padding:.2rem .3rem}}"
 )
 
 
@@ -39,6 +45,8 @@ def to_markdown(blocks: list[Block]) -> str:
             out.append(f"## {block[1]}")
         elif kind == "p":
             out.append(block[1])
+        elif kind == "banner":
+            out.append(block[2])
         elif kind in ("ul", "ol"):
             mark = "-" if kind == "ul" else "1."
             out.append("\n".join(f"{mark} {item}" for item in block[1]))
@@ -62,6 +70,9 @@ def to_html(blocks: list[Block], title: str, image_dir: Path) -> str:
         kind = block[0]
         if kind in ("h1", "h2", "p"):
             body.append(f"<{kind}>{inline(block[1])}</{kind}>")
+        elif kind == "banner":
+            status = html.escape(block[1])
+            body.append(f'<div class="banner {status}" id="verdict">{inline(block[2])}</div>')
         elif kind in ("ul", "ol"):
             items = "".join(f"<li>{inline(item)}</li>" for item in block[1])
             body.append(f"<{kind}>{items}</{kind}>")

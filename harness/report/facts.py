@@ -155,18 +155,34 @@ def _fault_words(armed: ChaosArmed) -> str:
 ANSWERED = ("ok", "slow", "bad_pizza", "failed")
 
 
+def latency(order: object, time_scale: float) -> float | None:
+    """Scenario seconds from sending an order to its answer (None when the send was not timed)."""
+    start, answered = getattr(order, "start", 0.0), getattr(order, "t", 0.0)
+    if start <= 0 or answered < start:
+        return None
+    return (answered - start) * time_scale
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """The nearest-rank percentile (what a person checks by counting), None for no values."""
+    if not values:
+        return None
+    ranked = sorted(values)
+    return ranked[max(0, math.ceil(q / 100 * len(ranked)) - 1)]
+
+
 def incident_p95(facts: Facts) -> float | None:
     """The p95 latency (scenario seconds) of the orders answered from the first fault felt to
     the confirmed recovery (or the end of the run)."""
     if facts.chaos is None:
         return None
     end = facts.recovered.st if facts.recovered is not None else float("inf")
-    took = sorted(
-        (o.t - o.start) * facts.time_scale
+    took = [
+        latency(o, facts.time_scale)
         for o in facts.orders
         if o.outcome in ANSWERED and facts.chaos.st <= o.st <= end
-    )
-    return took[math.ceil(0.95 * len(took)) - 1] if took else None
+    ]
+    return percentile([t for t in took if t is not None], 95)
 
 
 def clock(t: float) -> str:

@@ -12,6 +12,7 @@ from harness.durations import format_duration
 from harness.report.charts import LOGERRORS, TIMECHART
 from harness.report.document import Block
 from harness.report.facts import Facts, action_text, clock
+from harness.report.series import mmss
 
 TEAM = "_(to be written by the team)_"
 
@@ -21,33 +22,20 @@ def dur(seconds: float) -> str:
 
 
 def at(facts: Facts, event: Any) -> str:
-    """`3m30s (+1m27.4s after the chaos start, 7.58 s wall, 05:53:40.452 UTC)`."""
-    parts = []
-    since = facts.since_chaos(event)
-    if since is not None:
-        parts.append(f"{'+' if since >= 0 else '-'}{dur(abs(since))} after the chaos start")
-    if facts.started is not None:
-        parts.append(f"{event.t - facts.started.t:.2f} s wall")
-    parts.append(f"{clock(event.t)} UTC")
-    return f"{dur(event.st)} ({', '.join(parts)})"
+    """A moment, written one way everywhere in the text: scenario time as on the chart's axis
+    (`3:30`); the Timeline table gives each milestone's other forms (after chaos, wall, UTC)."""
+    return mmss(event.st)
 
 
 def gap(a: Any, b: Any) -> str:
-    return f"{dur(b.st - a.st)} ({b.t - a.t:.2f} s wall)"
+    """A span of scenario time: `1m30s`."""
+    return dur(b.st - a.st)
 
 
 def build(facts: Facts) -> list[Block]:
-    """Title to the measured gaps; `advice` adds Prevention and Action items."""
+    """Title to the measured gaps; `banner` goes under the title, `advice` adds Prevention and
+    Action items."""
     blocks: list[Block] = [("h1", title(facts))]
-    if facts.status != "passed":
-        exit_text = "no exit code" if facts.exit_code is None else f"exit {facts.exit_code}"
-        blocks.append(
-            (
-                "p",
-                f"**This run {facts.status.upper()}** ({exit_text}): {facts.reason}. "
-                "The post-mortem below holds what the timeline recorded.",
-            )
-        )
     blocks += summary(facts) + detection(facts) + impact(facts) + timeline(facts)
     blocks += response(facts) + root_cause(facts) + resolution(facts) + gaps(facts)
     return blocks
@@ -61,24 +49,26 @@ def title(facts: Facts) -> str:
 
 
 def summary(facts: Facts) -> list[Block]:
-    scale = f"scenario time runs {facts.time_scale:g}x faster than wall time"
-    what = facts.injected()
+    scale = (
+        f"times are scenario time (m:ss), which runs {facts.time_scale:g}x faster than wall time"
+    )
+    what, hurt = facts.injected(), facts.impact_words()
     if facts.chaos is None:
         text = (
             f"The injected faults ({what}) never affected an order during this run; "
-            f"{facts.impact_words()} ({scale})."
+            f"{hurt} ({scale})."
         )
     elif facts.recovered is None:
         text = (
-            f"The pizza factory was degraded ({what}) from scenario time "
-            f"{dur(facts.chaos.st)} and the run **never** recovered from it: the harness cleared "
-            f"the faults at the rollback. {facts.impact_words()} ({scale})."
+            f"The pizza factory was degraded ({what}) from {at(facts, facts.chaos)} and the run "
+            "**never** recovered from it: the harness cleared the faults at the rollback. "
+            f"{hurt[0].upper()}{hurt[1:]} ({scale})."
         )
     else:
         text = (
-            f"The pizza factory was degraded ({what}) for "
-            f"{gap(facts.chaos, facts.recovered)}, from the chaos start to the confirmed "
-            f"recovery; {facts.impact_words()} ({scale})."
+            f"The pizza factory was degraded ({what}) for {gap(facts.chaos, facts.recovered)}, "
+            f"from {at(facts, facts.chaos)} to the confirmed recovery at "
+            f"{at(facts, facts.recovered)}; {hurt} ({scale})."
         )
     return [("h2", "Summary"), ("p", text)]
 
@@ -124,23 +114,28 @@ def rule_text(facts: Facts) -> str:
 
 def impact(facts: Facts) -> list[Block]:
     blocks: list[Block] = [("h2", "Impact")]
+    slow = [o for o in facts.orders if o.outcome == "slow"]
+    rows = [[k, v] for k, v in sorted(facts.outcomes.items())]
+    table = ("table", ["outcome", "orders"], rows)
     if facts.first_failure is None:
-        text = f"No order failed; {facts.slow} were slow" + (
-            f" (p95 of answered orders {facts.p95_s:.1f} s during the incident)."
-            if facts.p95_s is not None
-            else "."
-        )
-        return [*blocks, ("p", text), ("img", "failed orders", LOGERRORS)]
+        p95 = "" if facts.p95_s is None else f", p95 {facts.p95_s:.1f} s during the incident"
+        text = "No order failed; none was slow."
+        if slow:  # a throttle: nothing failed, and the diners waited
+            text = (
+                f"No order failed, but **{len(slow)} orders were slow** out of "
+                f"{len(facts.orders)} (answered late between {at(facts, slow[0])} and "
+                f"{at(facts, slow[-1])}{p95}); the latency panel of the time chart shows how late."
+            )
+        return [*blocks, ("p", text), table]  # no failed-orders chart: it would be empty
     first, last = facts.first_failure, facts.last_failure
     diners = len({o.diner for o in facts.orders})
     text = (
-        f"For {gap(first, last)} of scenario time, between {at(facts, first)} and "
-        f"{at(facts, last)}, diners' orders failed: **{facts.failed} failed orders** "
-        f"out of {len(facts.orders)}, affecting **{facts.diners_affected} distinct diners** "
-        f"of {diners}."
+        f"For {gap(first, last)}, between {at(facts, first)} and {at(facts, last)}, diners' "
+        f"orders failed: **{facts.failed} failed orders** out of {len(facts.orders)}, affecting "
+        f"**{facts.diners_affected} distinct diners** of {diners}."
     )
-    rows = [[k, v] for k, v in sorted(facts.outcomes.items())]
-    table = ("table", ["outcome", "orders"], rows)
+    if slow:
+        text += f" {len(slow)} more were slow."
     return [*blocks, ("p", text), table, ("img", "failed orders", LOGERRORS)]
 
 
@@ -152,7 +147,7 @@ def timeline(facts: Facts) -> list[Block]:
         rows.append(
             [
                 row["milestone"],
-                dur(row["scenario_s"]),
+                mmss(row["scenario_s"]),
                 after,
                 f"{row['wall_s']:.2f} s",
                 row["clock"],
@@ -163,10 +158,11 @@ def timeline(facts: Facts) -> list[Block]:
         ("img", "orders over time", TIMECHART),
         (
             "p",
-            f"Scenario time runs {facts.time_scale:g}x faster than wall time; wall is seconds "
-            "since the run started; clock times are UTC.",
+            "Bands: the chaos and the alert pending and firing; dashed lines: the other "
+            f"milestones. Scenario time runs {facts.time_scale:g}x faster than wall time; wall "
+            "is seconds since the run started; clock times are UTC.",
         ),
-        ("table", ["event", "scenario", "after chaos start", "wall", "clock (UTC)"], rows),
+        ("table", ["event", "scenario (m:ss)", "after chaos start", "wall", "clock (UTC)"], rows),
     ]
 
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import re
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -27,6 +28,7 @@ from harness.procs import ProcessGroup
 from harness.results import render, write_outputs
 from harness.runner.arm import arm_faults
 from harness.runner.finish import rollback, service_order_count
+from harness.runner.live import STATUS
 from harness.runner.loop import RunAborted, RunLoop
 from harness.runner.preflight import CANARIES, canary
 from harness.runner.stack import (
@@ -38,6 +40,7 @@ from harness.runner.stack import (
 )
 from harness.runner.warmup import warm_up
 from harness.scenario import Scenario, load_scenario
+from harness.scenario_checks import long_run_warning
 from harness.timeline import (
     RunEnded,
     RunStarted,
@@ -97,6 +100,9 @@ def run_scenario_result(
     """One whole run; `overrides` are scenario fields (see harness.scenario.apply_overrides)."""
     # bad scenario (ScenarioError, exit 2): nothing started
     scenario = load_scenario(path, time_scale=time_scale, overrides=overrides)
+    warning = long_run_warning(scenario)
+    if warning:
+        print(f"harness: {warning}", file=sys.stderr, flush=True)
     return execute(scenario, report_dir, f"harness run {path}")
 
 
@@ -220,14 +226,16 @@ def finish(timeline: Timeline, scenario: Scenario, run_dir: Path, status: str, r
     elif status == "passed" and code != ExitCode.OK:
         status = "failed"
         reason = reason or _why(found, timeline)
+    STATUS.end()  # the live line stays on screen; what follows starts below it
     timeline.add(RunEnded(status=status, exit_code=int(code), reason=reason))
     timeline.close()
     events = read_timeline(timeline.path)
     data = write_outputs(run_dir, events)
     try:
-        from harness.report import write_postmortem  # matplotlib loads only when drawing
+        from harness.report import HTML, write_postmortem  # matplotlib loads only when drawing
 
         write_postmortem(run_dir, events)
+        data["postmortem"] = str(run_dir / HTML)
     except Exception as exc:  # a chart that cannot be drawn must not lose the run
         print(f"harness: post-mortem not written: {exc!r} (retry: harness report {run_dir})")
     print(render(data), flush=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,25 @@ from harness.errors import ExitCode
 def register(commands: argparse._SubParsersAction, servers: argparse._SubParsersAction) -> None:
     run = commands.add_parser(
         "run",
-        help="run a scenario end to end and judge it",
+        help="run a scenario (or a suite of them) end to end and judge it",
         description="Replay a factory incident: exit 0 if every "
         "expectation was met, 1 if one failed, 2 bad scenario, "
-        "3 harness error, 4 interrupted.",
+        "3 harness error, 4 interrupted. Several files or a folder run as a suite: "
+        "concurrently, one table, one junit.xml, the worst exit code.",
     )
-    run.add_argument("scenario", type=Path, help="a scenario file (scenarios/*.yaml)")
+    run.add_argument(
+        "scenario",
+        nargs="+",
+        help="a scenario file, a shipped scenario's name (seed-incident), or a folder of them",
+    )
+    run.add_argument(
+        "--jobs",
+        type=_processes,
+        default=None,
+        metavar="N",
+        help="a suite's runs at once (default: all of them, up to 5 a core; a run mostly "
+        "waits on its scenario clock)",
+    )
     run.add_argument(
         "--time-scale",
         type=_scale,
@@ -94,13 +108,33 @@ def service_overrides(args: argparse.Namespace) -> dict[str, str]:
 
 def _run(args: argparse.Namespace) -> int:
     from harness.runner import run_scenario
+    from harness.scenario_files import find_scenarios
 
+    paths = find_scenarios(args.scenario)
+    if len(paths) > 1 or Path(args.scenario[0]).is_dir():
+        return _suite(args, paths)
     return run_scenario(
-        args.scenario,
+        paths[0],
         time_scale=args.time_scale,
         report_dir=args.report_dir,
         overrides=service_overrides(args) | run_overrides(args),
     )
+
+
+def _suite(args: argparse.Namespace, paths: list[Path]) -> int:
+    from harness.suite import run_suite, suite_usage
+
+    suite_usage([SERVICE_FLAGS[d][0] for d in SERVICE_FLAGS if getattr(args, d) is not None])
+    forward = []
+    for flag, value in (
+        ("--time-scale", args.time_scale),
+        ("--alerting", args.alerting),
+        ("--processes", args.processes),
+        ("--rules", args.rules),
+    ):
+        if value is not None:
+            forward += [flag, str(value)]
+    return run_suite(paths, args.report_dir, forward, args.jobs)
 
 
 def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -140,13 +174,23 @@ def _rules_text(alerting: Any) -> str:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from harness.scenario import load_scenario
+    from harness.scenario import ScenarioError, load_scenario
+    from harness.scenario_checks import long_run_warning
 
-    for path in args.scenarios:
-        scenario = load_scenario(path)
+    bad = []
+    for path in args.scenarios:  # every file, so one command lists every problem
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            print(f"harness: error: {exc}", file=sys.stderr)
+            bad.append(path)
+            continue
         chaos = "; ".join(f.describe() for f in scenario.chaos)
         print(
             f"{path}: ok ({scenario.name}, chaos {chaos}, "
             f"{_rules_text(scenario.alerting)}, time scale {scenario.time_scale}x)"
         )
-    return ExitCode.OK
+        warning = long_run_warning(scenario)
+        if warning:
+            print(f"  {warning}")
+    return ExitCode.USAGE_ERROR if bad else ExitCode.OK

@@ -8,10 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import UsageError
-
-# The shipped scenarios, when the harness runs from a checkout (or an editable install).
-SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
+from harness.scenario_files import find_scenario
 
 
 @dataclass(frozen=True)
@@ -101,24 +98,6 @@ class Verdict:
 
 
 _CHECK_FIELDS = ("name", "passed", "measured", "limit", "detail")
-
-
-def find_scenario(scenario: str | os.PathLike[str], rootdir: Path) -> Path:
-    """A scenario file: absolute, relative to `rootdir`, or a shipped scenario's name
-    (`seed-incident`: `<rootdir>/scenarios/seed-incident.yaml`, then the harness's own)."""
-    given = Path(scenario)
-    tried = [given] if given.is_absolute() else [rootdir / given]
-    if not given.is_absolute() and given.suffix == "" and len(given.parts) == 1:
-        tried += [rootdir / "scenarios" / f"{given}.yaml", SHIPPED / f"{given}.yaml"]
-    for path in tried:
-        if path.is_file():
-            return path
-    shipped = sorted(p.stem for p in SHIPPED.glob("*.yaml")) if SHIPPED.is_dir() else []
-    raise UsageError(
-        f"scenario {str(scenario)!r} not found (tried {', '.join(str(p) for p in tried)})",
-        fix="give a scenario file's path (absolute or relative to the rootdir)"
-        + (f" or one of: {', '.join(shipped)}" if shipped else ""),
-    )
 
 
 class HarnessRun:
