@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 HARNESS = Path(__file__).parent.parent / "harness"
+MAX_LINES = 300
 
 # (modules under this prefix, may never import this prefix)
 NEVER = [
@@ -62,3 +63,8 @@ def test_only_the_traffic_imports_locust() -> None:
         name for name, path in modules().items() if any(under(i, "locust") for i in imports(path))
     }
     assert users and all(under(name, "harness.traffic") for name in users)
+
+
+def test_no_module_is_over_300_lines() -> None:
+    sizes = {name: len(p.read_text().splitlines()) for name, p in modules().items()}
+    assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}

@@ -12,12 +12,11 @@ import contextlib
 import json
 import sqlite3
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.factory.faults.engine import StoredFault
 from harness.factory.faultstore import FaultTable
+from harness.factory.records import Chaos, Snapshot, vendor_from_row
 from harness.factory.timefmt import epoch_to_iso
 
 SCHEMA = """
@@ -47,71 +46,6 @@ VENDOR_COLUMNS = (
     "id, name, api_key, created, chaos_type, fix_code, initiated, start, fix_date, episode, "
     "first_affected, spec, end_at"
 )
-
-
-@dataclass(frozen=True)
-class Chaos:
-    """A vendor's chaos record: one episode of a real chaos type (its `spec` the FaultSpec it was
-    armed with, `end` set by `for`); `episode` numbers each arming so stale writes can be told
-    apart."""
-
-    type: str = "none"
-    fix_code: str | None = None
-    initiated: float | None = None
-    start: float | None = None
-    fix_date: float | None = None
-    episode: int = 0
-    first_affected: float | None = None
-    spec: dict[str, Any] = field(default_factory=dict)
-    end: float | None = None
-
-    def active(self, now: float) -> bool:
-        """True when this chaos acts on orders at `now` (armed, started, not yet over)."""
-        started = self.type != "none" and self.start is not None and self.start <= now
-        return started and not self.expired(now)
-
-    @property
-    def probability(self) -> float:
-        return float(self.spec.get("probability", 1.0))
-
-    @property
-    def fault_spec(self) -> dict[str, Any]:
-        """The FaultSpec it was armed with (a bare type when armed by an older harness)."""
-        return self.spec or {"kind": self.type}
-
-    def expired(self, now: float) -> bool:
-        """Armed with `for`, and that time is up (its end not yet recorded)."""
-        return self.type != "none" and self.end is not None and now >= self.end
-
-    def public(self) -> dict[str, Any]:
-        """The record as the real factory's `GET /api/vendor` shows it (no fixCode)."""
-        record: dict[str, Any] = {"type": self.type}
-        for name, value in (
-            ("initiatedDate", self.initiated),
-            ("startDate", self.start),
-            ("fixDate", self.fix_date),
-        ):
-            if value is not None:
-                record[name] = epoch_to_iso(value)
-        return record
-
-
-@dataclass(frozen=True)
-class Vendor:
-    id: str
-    name: str
-    api_key: str
-    created: str
-    chaos: Chaos
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything an order needs, read at one instant."""
-
-    vendor: Vendor
-    order_delay_ms: int
-    faults: tuple[StoredFault, ...]
 
 
 class FactoryStore(FaultTable):
@@ -157,7 +91,7 @@ class FactoryStore(FaultTable):
         row = self.db.execute(f"SELECT {VENDOR_COLUMNS} FROM vendor LIMIT 1").fetchone()
         delay = self.db.execute("SELECT value FROM setting WHERE key='order_delay_ms'").fetchone()
         return Snapshot(
-            vendor=_vendor(row), order_delay_ms=int(delay[0]), faults=self.stored_faults()
+            vendor=vendor_from_row(row), order_delay_ms=int(delay[0]), faults=self.stored_faults()
         )
 
     def reports(self) -> list[dict[str, Any]]:
@@ -224,7 +158,7 @@ class FactoryStore(FaultTable):
 
     def _chaos(self) -> Chaos:
         row = self.db.execute(f"SELECT {VENDOR_COLUMNS} FROM vendor LIMIT 1").fetchone()
-        return _vendor(row).chaos
+        return vendor_from_row(row).chaos
 
     def end_chaos(
         self, *, event: str, by: str, fix_code: str | None = None, at: float | None = None
@@ -298,11 +232,3 @@ class FactoryStore(FaultTable):
             )
             self._transition("reset", time.time())
         self._changed()
-
-
-def _vendor(row: tuple[Any, ...]) -> Vendor:
-    vid, name, key, created, kind, code, initiated, start, fixed, episode, first, spec, end = row
-    chaos = Chaos(
-        kind, code, initiated, start, fixed, episode, first, json.loads(spec or "{}"), end
-    )
-    return Vendor(vid, name, key, created, chaos)

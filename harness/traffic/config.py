@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from harness.errors import ConfigError
+from harness.traffic.config_errors import config_error
 from harness.traffic.steps import StepPlan
 
 CONFIG_ENV = "HARNESS_TRAFFIC_CONFIG"
@@ -257,48 +258,13 @@ class TrafficConfig(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise config_error(source, exc) from None
+            raise config_error(source, exc, cls) from None
         except ConfigError as exc:
             raise ConfigError(f"{source}: {exc.field}", _message(exc), fix=exc.fix) from None
 
 
 def _message(exc: ConfigError) -> str:
     return exc.message.removeprefix(f"{exc.field}: ")
-
-
-def config_error(source: str, exc: ValidationError) -> ConfigError:
-    """One ConfigError that names the file, every bad field's path, and what each expects."""
-    problems: list[tuple[str, str, str]] = []
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        text = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            hint = "remove it, or check its spelling against TrafficConfig's fields"
-        else:
-            hint = _field_hint(error["loc"])
-        problems.append((field, text, hint))
-    if len(problems) == 1:
-        field, text, hint = problems[0]
-        return ConfigError(f"{source}: {field}", text, fix=hint or None)
-    listed = "; ".join(
-        f"{field}: {text}" + (f" (expected: {hint})" if hint else "")
-        for field, text, hint in problems
-    )
-    return ConfigError(source, f"{len(problems)} fields are invalid: {listed}")
-
-
-def _field_hint(loc: tuple[int | str, ...]) -> str:
-    """The description of the field at `loc` (it says what the field expects)."""
-    model: type[BaseModel] | None = TrafficConfig
-    hint = ""
-    for part in loc:
-        if model is None or not isinstance(part, str) or part not in model.model_fields:
-            break
-        info = model.model_fields[part]
-        hint = info.description or hint
-        nested = info.annotation
-        model = nested if isinstance(nested, type) and issubclass(nested, BaseModel) else None
-    return hint
 
 
 def is_loopback(host: str) -> bool:
