@@ -3,7 +3,7 @@ stand in for Node/Express servers: compact JSON answers, `express.json()` body p
 100 kB limit, and the permissive CORS headers both real servers set on every response.
 
 We answer a body that is not valid JSON with a clear 400; the real servers answer 500 with the
-parser's message (noted in the README).
+parser's message (noted in docs/reference-service.md).
 """
 
 from __future__ import annotations

@@ -171,7 +171,7 @@ def load_scenario(
         problems = _problems(exc, one_fault) + _rule_problems(data)  # every stage at once
         raise ScenarioError(
             f"{path}: invalid scenario:\n" + "\n".join(problems),
-            fix="see the scenario reference in the README",
+            fix="see docs/scenario-reference.md",
         ) from None
     check_rules(path, scenario)
     try:

@@ -103,7 +103,7 @@ class RunLoop:
             return ""
         url = self.inbox.start()
         self.state.timeline.add(ServerStarted(name="inbox", url=url))
-        print(f"inbox: pushes and webhooks to {url} (see the README's inbox paths)", flush=True)
+        print(f"inbox: pushes and webhooks to {url} (paths: docs/receivers.md)", flush=True)
         return url
 
     def close_inbox(self) -> None:
