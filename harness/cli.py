@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "harness.gameday.cli",
     "harness.demo",
     "harness.load.cli",
+    "harness.alerting.grafana.cli",
 )
 
 

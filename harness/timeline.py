@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from harness.traffic.events import Outcome  # the diners' vocabulary (no locust import there)
 
+GrafanaState = Literal["Normal", "Pending", "Alerting", "Recovering", "NoData", "Error"]
+
 
 class Event(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -91,6 +93,8 @@ class Alert(Event):
     state_from: str
     state_to: Literal["inactive", "pending", "firing", "resolved"]
     value: float | None = None
+    # a Grafana-managed rule's own state name after the change (state_to is its coarse mapping)
+    grafana_state: GrafanaState | None = None
 
 
 class AlertRule(Event):

@@ -1,5 +1,6 @@
-"""The shipped Grafana scenarios: they validate, the seed passes judged by the exported rule, and
-the negative control (a 40 s latency threshold against a 32 s throttle) fails its gate."""
+"""The shipped Grafana scenarios: they validate, the seed and throttle pass judged by the exported
+rules, and the negative control (a 40 s latency threshold against a 32 s throttle) fails its
+gate."""
 
 from __future__ import annotations
 
@@ -20,6 +21,16 @@ def test_shipped_grafana_scenarios_validate(path: Path) -> None:
     scenario = load_scenario(path)
     assert scenario.alerting.grafana_rules is not None
     assert Path(scenario.alerting.grafana_rules).is_absolute()
+
+
+def test_every_factory_fault_has_a_grafana_gate() -> None:
+    chaos = {p.stem: load_scenario(p).chaos[0].kind for p in SCENARIOS}
+    assert {"seed-incident", "throttle", "badjwt", "missed-throttle"} <= set(chaos)
+    assert (chaos["seed-incident"], chaos["throttle"], chaos["badjwt"]) == (
+        "fail",
+        "throttle",
+        "badjwt",
+    )
 
 
 def test_grafana_rules_beside_prometheus_rules_are_refused(tmp_path: Path) -> None:
@@ -51,3 +62,12 @@ def test_the_grafana_negative_control_fails_naming_detect_within(tmp_path: Path)
     done, _ = _run("missed-throttle", tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAIL detect_within" in done.stdout
+
+
+@pytest.mark.slow
+def test_throttle_is_caught_by_the_grafana_rule_on_the_diners_latency(tmp_path: Path) -> None:
+    done, run_dir = _run("throttle", tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PASS detect_within" in done.stdout
+    postmortem = (run_dir / "postmortem.md").read_text()
+    assert "DinersWaitingForPizza" in postmortem and "threshold B > 20" in postmortem

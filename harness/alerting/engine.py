@@ -42,6 +42,7 @@ class AlertTransition:
     active_at: float
     fired_at: float | None
     group: str = ""
+    grafana_state: str | None = None  # a Grafana rule's instance state after the change
 
 
 @dataclass

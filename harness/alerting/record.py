@@ -17,6 +17,7 @@ def alert_event(tr: AlertTransition) -> Alert:
         "state_from": tr.state_from,
         "state_to": tr.state_to,
         "value": tr.value,
+        "grafana_state": tr.grafana_state,
     }
     return Alert.model_validate(fields)
 

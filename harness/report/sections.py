@@ -89,6 +89,7 @@ def detection(facts: Facts) -> list[Block]:
         + (at(facts, facts.firing) if facts.firing else "never")
         + (f", value {facts.firing.value:.2f}" if facts.firing and facts.firing.value else "")
     )
+    items += grafana_states(facts, alert.alertname)
     items.append(
         f"Paged: {facts.notified.who} at {at(facts, facts.notified)}"
         if facts.notified
@@ -100,6 +101,15 @@ def detection(facts: Facts) -> list[Block]:
         else "Acknowledged: never"
     )
     return [*blocks, ("ul", items + noticed)]
+
+
+def grafana_states(facts: Facts, alertname: str) -> list[str]:
+    """A Grafana rule's own states after the chaos (Recovering is firing, so not a change here)."""
+    seen = [facts.pending, facts.firing, facts.resolved]
+    states = [e for e in seen if e is not None and e.alertname == alertname and e.grafana_state]
+    if not states:
+        return []
+    return ["Grafana states: " + ", ".join(f"{e.grafana_state} at {at(facts, e)}" for e in states)]
 
 
 def rule_text(facts: Facts) -> str:

@@ -247,4 +247,5 @@ def _transition(
         active_at=inst.since,
         fired_at=inst.fired_at if b == "firing" else None,
         group=rule.group,
+        grafana_state=inst.state,
     )
