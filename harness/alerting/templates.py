@@ -103,6 +103,19 @@ def humanize_duration(v: float) -> str:
     return f"{_go_g4(v)}{prefix}s"
 
 
+def piped(stages: list[str], funcs: list[Callable[[float | str], str]]) -> bool:
+    """Append the function of each `| stage` to `funcs`; False if a stage is not one we know
+    (printf "FMT", humanize, ...). Shared by the Prometheus and the Grafana templates."""
+    for stage in stages:
+        if pm := _PRINTF.fullmatch(stage):
+            funcs.append(_printf(pm.group(1)))
+        elif stage in FUNCS:
+            funcs.append(FUNCS[stage])
+        else:
+            return False
+    return True
+
+
 def _printf(fmt: str) -> Callable[[float | str], str]:
     def apply(x: float | str) -> str:
         return _VERB.sub(lambda m: _verb(m.group(0), x), fmt).replace("%%", "%")
@@ -184,13 +197,8 @@ def _action(body: str, field: str) -> _Action:
     stages = [s.strip() for s in body.split("|")]
     op = _OPERAND.fullmatch(stages[0])
     funcs = [_printf(printf)] if printf is not None else []
-    for stage in stages[1:]:
-        if pm := _PRINTF.fullmatch(stage):
-            funcs.append(_printf(pm.group(1)))
-        elif stage in FUNCS:
-            funcs.append(FUNCS[stage])
-        else:
-            op = None
+    if not piped(stages[1:], funcs):
+        op = None
     if op is None:
         raise ConfigError(
             field,

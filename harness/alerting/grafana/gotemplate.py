@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from harness.alerting.grafana.values import describe_value
-from harness.alerting.templates import FUNCS, _printf
+from harness.alerting.templates import FUNCS, _printf, piped
 from harness.errors import ConfigError
 
 _ACTION = re.compile(r"{{-?\s*(.*?)\s*-?}}", re.DOTALL)
@@ -112,13 +112,8 @@ def _action(body: str, field: str, who: str) -> _Action:
         head = head[m.end() :]
     stages = [s.strip() for s in head.split("|")]
     op = _OPERAND.fullmatch(stages[0])
-    for stage in stages[1:]:
-        if pm := _PRINTF.fullmatch(stage):
-            funcs.append(_printf(pm.group(1)))
-        elif stage in FUNCS:
-            funcs.append(FUNCS[stage])
-        else:
-            op = None
+    if not piped(stages[1:], funcs):
+        op = None
     if op is None:
         raise ConfigError(
             field,
