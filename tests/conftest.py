@@ -36,11 +36,13 @@ ORDER: dict[str, Any] = {
 FAST_TIER = os.environ.get("HARNESS_TEST_TIER") == "fast"
 
 
-@pytest.fixture(autouse=True)
-def _in_process_only(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(autouse=True, scope="session")
+def _in_process_only() -> Iterator[None]:
     """In the fast tier, starting a child process is a mistake of the test's tier, not of the code
-    under test: the test belongs in the slow tier (`@pytest.mark.slow`)."""
+    under test: the test belongs in the slow tier (`@pytest.mark.slow`). Session-wide, so a
+    module's fixture that starts a process is caught too."""
     if not FAST_TIER:
+        yield
         return
     # matplotlib builds its font cache once per machine by running fc-list: let it, before the guard
     import matplotlib.font_manager  # noqa: F401
@@ -48,7 +50,9 @@ def _in_process_only(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(self: subprocess.Popen[bytes], args: object, *_: object, **__: object) -> None:
         pytest.fail(f"this test starts a process ({args!r}): mark it @pytest.mark.slow")
 
-    monkeypatch.setattr(subprocess.Popen, "_execute_child", refuse)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(subprocess.Popen, "_execute_child", refuse)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,8 @@ import pytest
 
 from harness.timeline import read_timeline
 
+pytestmark = pytest.mark.slow  # every test here runs `harness run` as a process
+
 SCENARIOS = Path("scenarios")
 
 
@@ -102,7 +104,6 @@ def test_the_seed_timeline_keeps_its_rule_and_the_service_error_lines(seed: Any)
     assert "held for 1m" in (run_dir / "postmortem.md").read_text()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", ["throttle", "badjwt"])
 def test_rules_that_do_catch_throttle_and_badjwt_pass(name: str, tmp_path: Path) -> None:
     done, run_dir = run(name, tmp_path)
@@ -120,7 +121,6 @@ def test_rules_that_do_catch_throttle_and_badjwt_pass(name: str, tmp_path: Path)
         ("noisy-baseline", "no_alert_before_chaos"),
     ],
 )
-@pytest.mark.slow
 def test_negative_controls_fail_the_gate_naming_the_expectation(
     name: str, failed: str, tmp_path: Path
 ) -> None:
@@ -163,7 +163,6 @@ def assert_rolled_back(run_dir: Path, status: str, code: int) -> None:
     assert (run_dir / "summary.json").exists() and (run_dir / "junit.xml").exists()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_mid_chaos_exits_4_and_rolls_back(sig: signal.Signals, tmp_path: Path) -> None:
     run_proc, run_dir = start_mid_chaos(tmp_path)
@@ -174,7 +173,6 @@ def test_a_signal_mid_chaos_exits_4_and_rolls_back(sig: signal.Signals, tmp_path
     assert events(run_dir, "accounting")[0].consistent
 
 
-@pytest.mark.slow
 def test_a_child_dying_mid_run_exits_3_and_rolls_back(tmp_path: Path) -> None:
     run_proc, run_dir = start_mid_chaos(tmp_path)
     subprocess.run(["pkill", "-KILL", "-f", str(run_dir / "service.db")], check=True)
