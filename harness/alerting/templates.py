@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from harness.errors import ConfigError
 
+A = TypeVar("A")
 _ACTION = re.compile(r"{{-?\s*(.*?)\s*-?}}", re.DOTALL)
 _OPERAND = re.compile(r"(?:\$labels|\.Labels)\.([A-Za-z_][A-Za-z0-9_]*)|(\$value|\.Value)")
 _PRINTF = re.compile(r'printf\s+"((?:[^"\\]|\\.)*)"')
@@ -156,11 +158,7 @@ class Template:
                 out.append(part)
                 continue
             x: float | str = value if part.label is None else labels.get(part.label, "")
-            try:
-                for fn in part.funcs:
-                    x = fn(x)
-            except (ValueError, TypeError, OverflowError) as exc:
-                x = f"<error expanding template: {exc}>"
+            x = apply_funcs(part.funcs, x)
             out.append(go_value(x) if isinstance(x, float) else x)
         return "".join(out)
 
@@ -176,18 +174,36 @@ def compile_template(text: str, field: str, who: str = "") -> Template:
 
 
 def _compile(text: str, field: str) -> Template:
-    parts: list[str | _Action] = []
+    return Template(split_actions(text, field, lambda body: _action(body, field)))
+
+
+def split_actions(
+    text: str, field: str, action: Callable[[str], A], prefix: str = ""
+) -> tuple[str | A, ...]:
+    """The template's literal text and its `{{ ... }}` actions (each compiled by `action`), in
+    order; comments `{{/* */}}` dropped. Shared by the Prometheus and the Grafana templates."""
+    parts: list[str | A] = []
     pos = 0
     for m in _ACTION.finditer(text):
         parts.append(text[pos : m.start()])
         body = m.group(1)
         if not (body.startswith("/*") and body.endswith("*/")):
-            parts.append(_action(body, field))
+            parts.append(action(body))
         pos = m.end()
     if "{{" in text[pos:] or "}}" in text[pos:]:
-        raise ConfigError(field, f"unbalanced {{{{ }}}} in template {text!r}")
+        raise ConfigError(field, f"{prefix}unbalanced {{{{ }}}} in template {text!r}")
     parts.append(text[pos:])
-    return Template(tuple(p for p in parts if p != ""))
+    return tuple(p for p in parts if p != "")
+
+
+def apply_funcs(funcs: Sequence[Callable[[float | str], str]], x: float | str) -> float | str:
+    """A template action's pipeline applied to its operand; an error is shown, not raised."""
+    try:
+        for fn in funcs:
+            x = fn(x)
+    except (ValueError, TypeError, OverflowError) as exc:
+        x = f"<error expanding template: {exc}>"
+    return x
 
 
 def _action(body: str, field: str) -> _Action:

@@ -16,10 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from harness.alerting.grafana.values import describe_value
-from harness.alerting.templates import FUNCS, _printf, piped
+from harness.alerting.templates import FUNCS, _printf, apply_funcs, piped, split_actions
 from harness.errors import ConfigError
 
-_ACTION = re.compile(r"{{-?\s*(.*?)\s*-?}}", re.DOTALL)
 _OPERAND = re.compile(
     r"(?:\$labels|\.Labels)\.(?P<label>[A-Za-z_][A-Za-z0-9_]*)"
     r'|index\s+(?:\$labels|\.Labels)\s+"(?P<ilabel>[^"]*)"'
@@ -61,12 +60,7 @@ class GrafanaTemplate:
             if isinstance(part, str):
                 out.append(part)
                 continue
-            x = _operand(part, labels, values, value_string)
-            try:
-                for fn in part.funcs:
-                    x = fn(x)
-            except (ValueError, TypeError, OverflowError) as exc:
-                x = f"<error expanding template: {exc}>"
+            x = apply_funcs(part.funcs, _operand(part, labels, values, value_string))
             out.append(describe_value(x) if isinstance(x, float) else x)
         return "".join(out)
 
@@ -87,18 +81,8 @@ def _operand(
 
 
 def compile_grafana_template(text: str, field: str, who: str) -> GrafanaTemplate:
-    parts: list[str | _Action] = []
-    pos = 0
-    for m in _ACTION.finditer(text):
-        parts.append(text[pos : m.start()])
-        body = m.group(1)
-        if not (body.startswith("/*") and body.endswith("*/")):
-            parts.append(_action(body, field, who))
-        pos = m.end()
-    if "{{" in text[pos:] or "}}" in text[pos:]:
-        raise ConfigError(field, f"{who}: unbalanced {{{{ }}}} in template {text!r}")
-    parts.append(text[pos:])
-    return GrafanaTemplate(text, tuple(p for p in parts if p != ""))
+    parts = split_actions(text, field, lambda body: _action(body, field, who), f"{who}: ")
+    return GrafanaTemplate(text, parts)
 
 
 def _action(body: str, field: str, who: str) -> _Action:
