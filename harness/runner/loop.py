@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 import signal
 import threading
 import time
@@ -29,6 +28,7 @@ from harness.runner.followers import (
 )
 from harness.runner.inbox import Inbox
 from harness.runner.live import LiveLine
+from harness.runner.preflight import register_diner
 from harness.runner.respond import Response
 from harness.runner.stack import FactoryControl, Stack
 from harness.runner.state import RunState
@@ -77,11 +77,9 @@ class RunLoop:
 
     def register_probe_diner(self) -> None:
         """The runner's own diner, for probe orders; registered before any chaos."""
-        email = f"probe-{secrets.token_hex(4)}@harness.local"  # a team's service keeps its users
-        diner = {"name": "harness probe", "email": email, "password": secrets.token_hex(8)}
-        answer = httpx.post(f"{self.stack.service_url}/api/auth", json=diner, timeout=10)
-        answer.raise_for_status()
-        self.response.probe_token = str(answer.json()["token"])
+        with httpx.Client(timeout=10) as client:
+            token = register_diner(client, self.stack.service_url, "probe")
+        self.response.probe_token = token
 
     def wait_for_first_order(self, timeout_s: float = 30.0) -> None:
         """Block until the diners' first order answer arrives (their start-up takes a moment)."""

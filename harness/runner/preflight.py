@@ -53,7 +53,7 @@ def canary_order(
     the pizza's JWT."""
     with httpx.Client(timeout=timeout_s) as client:
         item = item or menu_item(client, service_url, admin)
-        token = _register(client, service_url)
+        token = register_diner(client, service_url, "canary")
         answer = _order(client, service_url, token, item)
         if answer.status_code != 200:
             raise refused(answer, service_url, factory_url, vendor_key)
@@ -131,13 +131,11 @@ def _menu(client: httpx.Client, service_url: str) -> list[dict[str, Any]]:
 def _add_item(client: httpx.Client, service_url: str, admin: str) -> list[dict[str, Any]]:
     email, _, password = admin.partition(":")
     login = client.put(f"{service_url}/api/auth", json={"email": email, "password": password})
-    token = _field(login, "token") if login.status_code == 200 else None
-    if not token:
-        raise PreflightError(
-            f"logging in as {email} at {service_url}/api/auth answered HTTP "
-            f"{login.status_code}: {login.text[:200]}",
-            fix="give an admin's EMAIL:PASSWORD with --service-admin (service.admin)",
-        )
+    token = _token(
+        login,
+        f"logging in as {email} at {service_url}/api/auth",
+        fix="give an admin's EMAIL:PASSWORD with --service-admin (service.admin)",
+    )
     headers = {"authorization": f"Bearer {token}"}
     item = {**MENU_ITEM, "price": MENU_PRICE}
     added = client.put(f"{service_url}/api/order/menu", json=item, headers=headers)
@@ -149,19 +147,33 @@ def _add_item(client: httpx.Client, service_url: str, admin: str) -> list[dict[s
     return _menu(client, service_url)
 
 
-def _register(client: httpx.Client, service_url: str) -> str:
+def register_diner(client: httpx.Client, service_url: str, who: str) -> str:
+    """Register a diner of the harness's own (`who`: canary, probe) with a fresh email (a
+    team's service keeps its users); returns its token, or PreflightError saying what to fix."""
     diner = {
-        "name": "harness canary",
-        "email": f"canary-{secrets.token_hex(4)}@harness.local",
+        "name": f"harness {who}",
+        "email": f"{who}-{secrets.token_hex(4)}@harness.local",
         "password": secrets.token_hex(8),
     }
-    answer = client.post(f"{service_url}/api/auth", json=diner)
+    try:
+        answer = client.post(f"{service_url}/api/auth", json=diner)
+    except httpx.HTTPError as exc:
+        raise PreflightError(
+            f"registering a {who} diner at {service_url}/api/auth got no answer ({exc!r})",
+            fix="check the service's log",
+        ) from None
+    return _token(
+        answer,
+        f"registering a {who} diner at {service_url}/api/auth",
+        fix="the service must speak the JWT Pizza service API (POST /api/auth registers)",
+    )
+
+
+def _token(answer: httpx.Response, doing: str, fix: str) -> str:
     token = _field(answer, "token") if answer.status_code == 200 else None
     if not token:
         raise PreflightError(
-            f"registering a canary diner at {service_url}/api/auth answered HTTP "
-            f"{answer.status_code}: {answer.text[:200]}",
-            fix="the service must speak the JWT Pizza service API (POST /api/auth registers)",
+            f"{doing} answered HTTP {answer.status_code}: {answer.text[:200]}", fix=fix
         )
     return str(token)
 
