@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from harness.durations import Duration
 
@@ -59,6 +59,22 @@ class Service(Strict):
         'http_requests_total{method="POST",route="/api/order"}',
         description="the service's counter of POST /api/order requests, for the accounting",
     )
+
+    @field_validator("order_counter")
+    @classmethod
+    def _a_selector(cls, text: str) -> str:
+        """Checked here, so a bad counter is exit 2 before anything starts, not a rollback error."""
+        from harness.alerting.syntax import selector_matchers  # the PromQL parser loads lazily
+        from harness.errors import ConfigError
+
+        try:
+            selector_matchers(text, "service.order_counter")
+        except ConfigError as exc:
+            fix = f" ({exc.fix})" if exc.fix else ""
+            raise ValueError(
+                f"{exc.message.removeprefix('service.order_counter: ')}{fix}"
+            ) from None
+        return text
 
     @model_validator(mode="after")
     def _external_only(self) -> Service:

@@ -268,3 +268,10 @@ def test_a_latency_fault_limits_the_scale_like_the_throttle(tmp_path: Path) -> N
     path = tmp_path / "s.yaml"
     path.write_text(json.dumps(data))
     assert load_scenario(path).time_scale == 2  # 20 s / (2 x 5 s)
+
+
+def test_an_order_counter_that_is_not_a_selector_is_refused_at_load(tmp_path: Path) -> None:
+    from harness.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match="not a series selector"):
+        scenario(tmp_path, PUSHED, metrics="push", telemetry_port=9464, order_counter="sum(x)")

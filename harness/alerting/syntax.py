@@ -78,6 +78,19 @@ def compile_expr(text: str, field: str = "expr", who: str = "") -> Node:
     return node
 
 
+def selector_matchers(text: str, field: str) -> list[Matcher]:
+    """The matchers of a bare series selector such as `http_requests_total{route="/api/order"}`
+    (a counter a setting names); ConfigError for any other expression."""
+    node = compile_expr(text, field)
+    if not isinstance(node, Selector):
+        raise ConfigError(
+            field,
+            f"{text!r} is not a series selector",
+            fix='write a metric name with labels, e.g. pizza_orders_total{status="ok"}',
+        )
+    return list(node.matchers)
+
+
 class _Compiler:
     def __init__(self, field: str, pre: str) -> None:
         self.field = field

@@ -9,10 +9,7 @@ from typing import TYPE_CHECKING
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from harness.alerting.nodes import Selector
-from harness.alerting.syntax import compile_expr
-from harness.alerting.tsdb import Matcher
-from harness.errors import ConfigError
+from harness.alerting.syntax import selector_matchers
 from harness.procs import ProcessGroup
 from harness.runner.stack import FactoryControl, Stack
 from harness.timeline import Accounting, Order, Timeline
@@ -38,7 +35,7 @@ def rollback(group: ProcessGroup, stack: Stack, timeline: Timeline, loop: RunLoo
 def service_order_count(stack: Stack, counter: str) -> int | None:
     """`POST /api/order` requests the service answered, from its own /metrics: the sum of the
     `counter` series (`service.order_counter`); None when it has no such series."""
-    matchers = order_counter(counter)
+    matchers = selector_matchers(counter, "service.order_counter")
     try:
         answer = httpx.get(f"{stack.service_url}/metrics", timeout=5)
         answer.raise_for_status()
@@ -53,19 +50,6 @@ def service_order_count(stack: Stack, counter: str) -> int | None:
                 total += sample.value
                 matched = True
     return int(total) if matched else None  # no such series: "no service counter"
-
-
-def order_counter(selector: str) -> list[Matcher]:
-    """The matchers of `service.order_counter`, a PromQL selector such as
-    `http_requests_total{method="POST",route="/api/order"}` (validated with the scenario)."""
-    node = compile_expr(selector, "service.order_counter")
-    if not isinstance(node, Selector):
-        raise ConfigError(
-            "service.order_counter",
-            f"{selector!r} is not a series selector",
-            fix='write a metric name with labels, e.g. pizza_orders_total{status="ok"}',
-        )
-    return list(node.matchers)
 
 
 def account(

@@ -17,12 +17,12 @@ from typing import Any
 from starlette.applications import Starlette
 
 from harness import jsontext
+from harness.alerting.syntax import selector_matchers
 from harness.alerting.tsdb import TSDB
 from harness.ingest import LogLine as PushedLine
 from harness.ingest import LogStore, ingest_routes, report_urls
 from harness.receivers import TimelineSink, receiver_routes
 from harness.receivers.signals import within_run
-from harness.runner.finish import order_counter
 from harness.runner.served import ThreadServer
 from harness.runner.tails import error_line
 from harness.timeline import Event, LogLine, Timeline
@@ -110,7 +110,7 @@ class Inbox:
         routes = ingest_routes(self.samples, self.logs, sane_time, sink.rejected)
         self.app = Starlette(routes=[*routes, *receiver_routes(sink)])
         self.tsdb, self.timeline = tsdb, timeline
-        self.counter = order_counter(counter) if counter else None
+        self.counter = selector_matchers(counter, "service.order_counter") if counter else None
         self.server = ThreadServer(self.app, INBOX, host, port)
         self.url = ""
         self.lock = threading.Lock()
