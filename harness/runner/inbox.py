@@ -35,9 +35,7 @@ SANE_CLOCK_S = 30.0  # a payload time further than this from arrival is the team
 def sane_time(payload_time: float | None) -> float:
     """The payload's own time when it is near our clock (same machine, or synced), else arrival."""
     now = time.time()
-    if payload_time is None or abs(payload_time - now) > SANE_CLOCK_S:
-        return now
-    return payload_time
+    return now if payload_time is None else within_run(payload_time, now, now, SANE_CLOCK_S)
 
 
 class PushedSamples:

@@ -64,10 +64,10 @@ class RunLoop:
         self.response = Response(self.state, stack)
         self.factory = FactoryFollower(self.control, self.state)
         self.orders = OrdersFollower(stack, self.state, self.response)
-        inbox = [InboxFollower(self.inbox, self.state, self.response)] if self.inbox else []
+        self.pushes = InboxFollower(self.inbox, self.state, self.response) if self.inbox else None
         self.followers: list[Follower] = [
             AlertFollower(self.watch, self.state, self.response, stack.service_url),
-            *inbox,
+            *([self.pushes] if self.pushes else []),
             self.factory,
             self.orders,
             self.response,
@@ -147,8 +147,8 @@ class RunLoop:
         orders the service counted during the run (None: it has no counter)."""
         self.orders.follow()
         counter = self.scenario.service.order_counter
-        if self.inbox is not None:
-            InboxFollower(self.inbox, self.state, self.response).follow()
+        if self.pushes is not None:
+            self.pushes.follow()
         if self.inbox is not None and self.scenario.service.metrics == "push":
             counted = self.inbox.pushed_orders()
         else:
