@@ -44,7 +44,7 @@ class ScaleLimit:
 
 def limits(scenario: Scenario, push_interval_s: float | None = None) -> list[ScaleLimit]:
     """Every bound the scenario's rules and telemetry put on the time scale."""
-    from harness.alerting.rules import load_rules
+    from harness.alerting.rules import every_rule
 
     alerting, service = scenario.alerting, scenario.service
     out: list[ScaleLimit] = []
@@ -53,9 +53,8 @@ def limits(scenario: Scenario, push_interval_s: float | None = None) -> list[Sca
         why = f"scrapes every {alerting.scrape_interval:g} s stay {MIN_SCRAPE_WALL_S} s apart"
         out.append(ScaleLimit(most, "", why))
     push = push_interval_s or service.push_interval
-    for group in load_rules(alerting.rules, where="alerting.rules"):
-        for rule in group.rules:
-            out += _rule_limits(rule.name, rule.expr, scenario, push)
+    for rule in every_rule(alerting.rules):
+        out += _rule_limits(rule.name, rule.expr, scenario, push)
     return out
 
 

@@ -77,6 +77,11 @@ def load_rules_yaml(text: str | bytes, where: str) -> list[RuleGroup]:
     return load_rules(doc, where)
 
 
+def every_rule(doc: object, where: str = "alerting.rules") -> list[AlertRule]:
+    """Every rule of `doc` (a scenario's `alerting.rules`), its groups flattened."""
+    return [rule for group in load_rules(doc, where) for rule in group.rules]
+
+
 def load_rules(doc: object, where: str) -> list[RuleGroup]:
     """A rule-file document ({groups: [...]}) or a bare list of rule dicts."""
     if isinstance(doc, list):

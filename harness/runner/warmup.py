@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from harness.alerting.diners import NAMES as DINER_SERIES
 from harness.alerting.nodes import metric_names
-from harness.alerting.rules import load_rules
+from harness.alerting.rules import every_rule
 from harness.runner.inbox import Inbox
 from harness.scenario import Scenario
 from harness.timeline import TelemetryProblem
@@ -61,8 +61,8 @@ def too_slow_for_scale(scenario: Scenario, canary_s: float) -> list[TelemetryPro
 
 def service_metrics(scenario: Scenario) -> set[str]:
     """The metric names the rules read that only the service can send."""
-    rules = load_rules(scenario.alerting.rules, where="alerting.rules")
-    return {n for g in rules for r in g.rules for n in metric_names(r.expr)} - diner_names()
+    rules = every_rule(scenario.alerting.rules)
+    return {n for r in rules for n in metric_names(r.expr)} - diner_names()
 
 
 def diner_names() -> set[str]:
@@ -117,10 +117,9 @@ def missing(scenario: Scenario, sent: set[str]) -> list[TelemetryProblem]:
     """One event per (rule, metric) the rules read that neither the service nor the diners send."""
     known = sent | diner_names()
     out = []
-    for group in load_rules(scenario.alerting.rules, where="alerting.rules"):
-        for rule in group.rules:
-            for metric in sorted(metric_names(rule.expr) - known):
-                out.append(metric_missing(rule.name, metric, sent))
+    for rule in every_rule(scenario.alerting.rules):
+        for metric in sorted(metric_names(rule.expr) - known):
+            out.append(metric_missing(rule.name, metric, sent))
     return out
 
 

@@ -31,7 +31,7 @@ from harness.alerting.backends.readiness import wait_ready, wait_warm
 from harness.alerting.backends.receiver import Receiver
 from harness.alerting.diners import DinerSeries
 from harness.alerting.record import rule_events, worst_state
-from harness.alerting.rules import load_rules
+from harness.alerting.rules import every_rule
 from harness.alerting.tsdb import TSDB
 from harness.errors import ServerError
 from harness.netutil import free_port
@@ -65,9 +65,7 @@ def _key(labels: dict[str, str]) -> Key:
 class PrometheusWatch:
     def __init__(self, scenario: Scenario, timeline: Timeline, receiver: Receiver) -> None:
         alerting = scenario.alerting
-        self.rules = [
-            r for g in load_rules(alerting.rules, where="alerting.rules") for r in g.rules
-        ]
+        self.rules = every_rule(alerting.rules)
         self.config = EngineConfig.build(alerting, scenario.time_scale)
         self.timeline, self.receiver, self.who = timeline, receiver, scenario.pager.oncall
         self.tsdb = TSDB()  # Prometheus scrapes on its own: pushes to the inbox are not read
