@@ -44,15 +44,13 @@ def canary_order(
     service_url: str,
     factory_url: str,
     vendor_key: str,
-    admin: str | None = None,
     timeout_s: float = 30,
     item: dict[str, Any] | None = None,
 ) -> str:
-    """Read the menu (adding an item as `admin` EMAIL:PASSWORD when it is empty) unless `item`
-    is given, register a canary diner, order one pizza, verify its JWT at our factory; returns
-    the pizza's JWT."""
+    """Order `item` (else the menu's first) as a new canary diner and verify the pizza's JWT
+    at our factory; returns the JWT. An empty menu is `canary`'s to fill (service.admin)."""
     with httpx.Client(timeout=timeout_s) as client:
-        item = item or menu_item(client, service_url, admin)
+        item = item or menu_item(client, service_url, None)
         token = register_diner(client, service_url, "canary")
         answer = _order(client, service_url, token, item)
         if answer.status_code != 200:
