@@ -1,5 +1,6 @@
 """The Prometheus backend's parts without a run: scaled configuration and its floors, the rule
-rewrite, Alertmanager payloads -> timeline events, the receiver, the missing-binary error."""
+rewrite, Alertmanager payloads -> timeline events, the receiver, the missing-binary error, the
+differential comparison's arithmetic."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 import yaml
 
 from harness.alerting.backends.amwebhook import PayloadError, parse_payload
+from harness.alerting.backends.differential import Run, agree, onset_orders, table
 from harness.alerting.backends.promconfig import EngineConfig, scrape_target
 from harness.alerting.backends.prometheus import PrometheusWatch, find_binary
 from harness.alerting.backends.receiver import Receiver
@@ -299,3 +301,29 @@ def test_missing_binaries_say_how_to_install_them_before_anything_starts(
     with pytest.raises(ServerError, match="`prometheus` binary"):
         PrometheusWatch.start(scenario, tmp_path, "http://127.0.0.1:1", timeline, group)
     assert group.members == []
+
+
+def _differential_run(backend: str, firing: float, affected: tuple[float, ...]) -> Run:
+    return Run(backend, 0, "", Path("."), firing, affected[0], affected)
+
+
+def test_the_differential_compares_delays_from_each_runs_own_onset() -> None:
+    # CI's seed-incident pair: the same engines, but Prometheus's run had its third failed
+    # order 15.5 s earlier; fired 49.6 s apart, 34.1 s apart counted from the onsets.
+    builtin = _differential_run("builtin", 240.0, (121.0, 131.7, 142.4, 149.4))
+    prom = _differential_run("prometheus", 190.4, (121.8, 124.0, 126.9, 144.3))
+    assert builtin.onset(3) == 142.4 and prom.onset(3) == 126.9
+    assert agree(builtin, prom, 45.0, orders=3)
+    assert not agree(builtin, prom, 45.0, orders=1)  # from the first failure: 49.6 s apart
+    assert "+97.6 s after onset 142.4 s" in table([(SEED, builtin, prom)])
+    assert "| -34.1 s | 45 s |" in table([(SEED, builtin, prom)])
+
+
+def test_the_differential_fails_a_run_without_its_onset_or_one_that_never_fired() -> None:
+    fired = _differential_run("builtin", 200.0, (121.0, 130.0, 140.0))
+    too_few = _differential_run("prometheus", 190.0, (121.0, 125.0))
+    silent = Run("prometheus", 1, "", Path("."), None, 121.0, (121.0, 125.0, 130.0))
+    assert not agree(fired, too_few, 45.0, orders=3)
+    assert not agree(fired, silent, 45.0, orders=3)
+    assert agree(silent, silent, 45.0, orders=3)
+    assert onset_orders(SEED) == 3 and onset_orders(Path("scenarios/badjwt.yaml")) == 1
