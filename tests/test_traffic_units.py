@@ -53,6 +53,31 @@ def test_a_minimal_config_gets_the_documented_defaults(tmp_path: Path) -> None:
     assert config.html_path == tmp_path / "locust.html"
 
 
+def test_relative_paths_mean_one_place_whatever_folder_locust_runs_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Locust runs in an empty folder of its own: a relative events path once sent the bench's
+    # orders to a file nobody read (0 orders seen in 165 s, exit 3).
+    monkeypatch.chdir(tmp_path)
+    relative = {"events_path": "run/orders.jsonl", "summary_path": "run/s.json"}
+    built = TrafficConfig.from_data(base_config(tmp_path, locust_prefix="run/locust", **relative))
+    assert built.events_path == tmp_path / "run" / "orders.jsonl"
+    assert built.locust_prefix == tmp_path / "run" / "locust"
+    hand = tmp_path / "cfg" / "traffic.json"
+    hand.parent.mkdir()
+    hand.write_text(json.dumps(base_config(tmp_path, **relative)))
+    monkeypatch.chdir(hand.parent.parent.parent)
+    assert TrafficConfig.load(hand).events_path == tmp_path / "cfg" / "run" / "orders.jsonl"
+
+
+def test_master_and_worker_agree_on_a_config_that_writes_elsewhere(tmp_path: Path) -> None:
+    here = TrafficConfig.from_data(base_config(tmp_path))
+    there = TrafficConfig.from_data(base_config(tmp_path / "other-machine"))
+    assert here.fingerprint_json() == there.fingerprint_json()
+    more = TrafficConfig.from_data(base_config(tmp_path, diners=4))
+    assert more.fingerprint_json() != here.fingerprint_json()
+
+
 def test_write_and_load_round_trip(tmp_path: Path) -> None:
     config = TrafficConfig.from_data(base_config(tmp_path, seed=5, think_time_s=[0.1, 0.2]))
     path = config.write(tmp_path / "cfg" / "traffic.json")

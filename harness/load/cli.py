@@ -7,6 +7,8 @@ from pathlib import Path
 
 from harness.durations import parse_duration
 
+MAX_PROCESSES = 64
+
 
 def _duration(text: str) -> float:
     try:
@@ -25,6 +27,13 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("give at least 1")
+    return value
+
+
+def _processes(text: str) -> int:
+    value = _positive(text)
+    if value > MAX_PROCESSES:
+        raise argparse.ArgumentTypeError(f"at most {MAX_PROCESSES} Locust processes")
     return value
 
 
@@ -49,6 +58,13 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
         "--step-time", type=_duration, metavar="DURATION", help="each step lasts this (e.g. 5s)"
     )
     load.add_argument("--max-diners", type=_positive, metavar="N", help="stop the ramp at N diners")
+    load.add_argument(
+        "--processes",
+        type=_processes,
+        metavar="N",
+        help="run the diners in N Locust processes (a master and N workers on 127.0.0.1; "
+        "default: the scenario's load.processes, 1)",
+    )
     load.add_argument(
         "--report-dir", type=Path, default=Path("reports"), help="where the run folder goes"
     )
@@ -82,5 +98,6 @@ def _run(args: argparse.Namespace) -> int:
         only=args.only,
         step_time=args.step_time,
         max_diners=args.max_diners,
+        processes=args.processes,
         report_dir=args.report_dir,
     )

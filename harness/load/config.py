@@ -79,6 +79,12 @@ class Load(Strict):
     order_timeout: Duration = Field(10.0, gt=0, le=300)
     pizzas: tuple[int, int] = Field((1, 1), description="[min, max] pizzas per order")
     factory_workers: int = Field(2, ge=1, le=16)
+    processes: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Locust processes the diners run in (N > 1: a master and N workers here)",
+    )
     expect: LoadExpect = Field(default_factory=lambda: LoadExpect())
     degradations: dict[str, FaultSpec] = Field(default_factory=default_degradations)
 

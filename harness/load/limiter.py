@@ -14,16 +14,22 @@ SATURATED = 90.0
 MEMORY_LOW_MB = 512
 
 
-def what_limited(result: ConfigResult, factory_workers: int) -> str:
+def what_limited(result: ConfigResult, factory_workers: int, processes: int = 1) -> str:
     step = result.breaking or (result.steps[-1] if result.steps else None)
     if step is None:
         return f"{result.name}: nothing measured ({result.status})"
-    why = _cause(step, factory_workers, held=result.breaking is None)
+    why = _cause(step, factory_workers, processes, held=result.breaking is None)
     fault = "" if result.degradation is None else f" (fault: {result.fault_text()})"
     return f"{result.name}{fault}, step {step.index + 1} ({step.diners} diners): {why}"
 
 
-def _cause(step: StepResult, factory_workers: int, *, held: bool) -> str:
+def _diners(processes: int) -> str:
+    if processes == 1:
+        return "the diners' CPU (one Locust process)"
+    return f"the diners' CPU ({processes} Locust workers)"
+
+
+def _cause(step: StepResult, factory_workers: int, processes: int, *, held: bool) -> str:
     u = step.usage
     if u is None:
         return "no usage was read in the step's window (too short?)"
@@ -33,7 +39,7 @@ def _cause(step: StepResult, factory_workers: int, *, held: bool) -> str:
     share = {
         "the service (one process)": cpu.get("service", 0.0),
         f"the factory ({factory_workers} workers)": cpu.get("factory", 0.0) / factory_workers,
-        "the diners' CPU (one Locust process)": cpu.get("diners", 0.0),
+        _diners(processes): cpu.get("diners", 0.0) / processes,
     }
     busiest, level = max(share.items(), key=lambda kv: kv[1])
     if 0 < u.available_mb < MEMORY_LOW_MB:

@@ -105,6 +105,7 @@ def traffic_config(
         steady_start=True,
         new_diners=True,
         pizzas_per_order=load.pizzas,
+        processes=load.processes,
         seed=seed,
         max_orders=math.ceil(run_time_s * ORDERS_PER_S_BOUND),
         steps=plan,

@@ -81,10 +81,15 @@ def setup_text(scenario: Scenario, plan: StepPlan) -> str:
         f"diners by {plan.step} (first {warmup_s(plan.step_s, plan.spawn_s()):g} s of each step "
         "not measured: its new diners start), "
         f"think time {think}, {load.pizzas[0]}-{load.pizzas[1]} pizzas an order, factory "
-        f"{load.factory_workers} workers; a step breaks when its p95 order latency is above "
+        f"{load.factory_workers} workers, diners in {_processes(load.processes)}; a step breaks "
+        "when its p95 order latency is above "
         f"{format_duration(exp.p95_latency)} or more than {exp.max_error_ratio:.1%} of its "
         f"orders fail. Capacity: the most ok orders/s of a step that held."
     )
+
+
+def _processes(n: int) -> str:
+    return "one Locust process" if n == 1 else f"a Locust master and {n} workers"
 
 
 def run_load(
@@ -93,10 +98,14 @@ def run_load(
     only: list[str] | None = None,
     step_time: float | None = None,
     max_diners: int | None = None,
+    processes: int | None = None,
     report_dir: Path = Path("reports"),
     progress: Progress = stderr,
 ) -> int:
     scenario = load_scenario(path)  # bad scenario: exit 2, nothing started
+    if processes is not None:
+        load = scenario.load.model_copy(update={"processes": processes})
+        scenario = scenario.model_copy(update={"load": load})
     load = scenario.load
     configs = select(load, only)
     plan = plan_for(load, step_time, max_diners)
@@ -131,7 +140,7 @@ def run_load(
     code, line = verdict(results, load, status)
     title = f"Load test: {scenario.name}"
     setup = setup_text(scenario, plan)
-    limits = [what_limited(r, load.factory_workers) for r in results]
+    limits = [what_limited(r, load.factory_workers, load.processes) for r in results]
     (run_dir / "capacity.md").write_text(markdown_report(title, setup, results, line, limits))
     meta = {
         "scenario": scenario.name,

@@ -33,7 +33,7 @@ def run_web(
     progress: Progress = stderr,
 ) -> int:
     scenario = load_scenario(path)
-    load = scenario.load
+    load = scenario.load.model_copy(update={"processes": 1})  # Locust's UI runs in one process
     chosen = select(load, only or [HEALTHY])
     if len(chosen) != 1:
         raise UsageError("--web runs one configuration", fix="give --only NAME once")

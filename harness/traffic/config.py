@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -56,6 +57,10 @@ class Journey(BaseModel):
 
     def weights(self) -> dict[str, int]:
         return {"order": self.order, "history": self.history, "menu": self.menu}
+
+
+MASTER_FILES = {"events_path", "summary_path", "locust_prefix"}
+"""Where the master (or the one process) writes; a worker on another machine may differ."""
 
 
 class TrafficConfig(BaseModel):
@@ -143,6 +148,21 @@ class TrafficConfig(BaseModel):
         "`diners` all along (a Locust load shape; `diners` must then be at least steps.max)",
     )
 
+    @field_validator("events_path", "summary_path", "locust_prefix")
+    @classmethod
+    def _absolute(cls, value: Path, info: ValidationInfo) -> Path:
+        """A relative path is taken from the config file's folder (read with `load`), else from
+        the current directory: the Locust processes run in an empty folder of their own, where
+        a relative path would name another file than the supervisor reads."""
+        if value.is_absolute():
+            return value
+        base = (info.context or {}).get("base")
+        return (Path(base) if base is not None else Path.cwd()).absolute() / value
+
+    def fingerprint_json(self) -> str:
+        """What master and workers must agree on: everything but where the master writes."""
+        return self.model_dump_json(exclude=MASTER_FILES)
+
     @field_validator("think_time_s")
     @classmethod
     def _think_range(cls, value: tuple[float, float]) -> tuple[float, float]:
@@ -174,8 +194,6 @@ class TrafficConfig(BaseModel):
     def _steps_fit(self) -> TrafficConfig:
         if self.steps is not None and self.steps.max > self.diners:
             raise ValueError(f"steps.max {self.steps.max} is above diners {self.diners}")
-        if self.steps is not None and self.processes > 1:
-            raise ValueError("a steps ramp runs in one Locust process: set processes to 1")
         return self
 
     @model_validator(mode="after")
@@ -251,12 +269,15 @@ class TrafficConfig(BaseModel):
                 f"not valid JSON ({exc.msg})",
                 fix="write the config with TrafficConfig.write() or fix the JSON syntax",
             ) from None
-        return cls.from_data(data, source=str(path))
+        return cls.from_data(data, source=str(path), base=path.parent)
 
     @classmethod
-    def from_data(cls, data: Any, *, source: str = "traffic config") -> TrafficConfig:
+    def from_data(
+        cls, data: Any, *, source: str = "traffic config", base: Path | None = None
+    ) -> TrafficConfig:
+        """`base`: the folder relative paths start from (default: the current directory)."""
         try:
-            return cls.model_validate(data)
+            return cls.model_validate(data, context={"base": base})
         except ValidationError as exc:
             raise config_error(source, exc, cls) from None
         except ConfigError as exc:

@@ -80,7 +80,7 @@ class MasterSide:
 
     def __init__(self, run: TrafficRun, environment: Environment, runner: MasterRunner) -> None:
         self.run, self.environment, self.runner = run, environment, runner
-        self.tally = WorkerTally(config_digest(run.config.model_dump_json()))
+        self.tally = WorkerTally(config_digest(run.config.fingerprint_json()))
         self._stopping = False
         self._stopped = Event()
         runner.register_message(HELLO, self._on_hello)
@@ -188,7 +188,7 @@ class WorkerSide:
             HELLO,
             {
                 "index": self.index,
-                "digest": config_digest(cfg.model_dump_json()),
+                "digest": config_digest(cfg.fingerprint_json()),
                 "share": self.ledger.share,
                 "pid": os.getpid(),
                 "host": socket.gethostname(),

@@ -94,7 +94,7 @@ def step_shape(run: TrafficRun) -> type[LoadTestShape] | None:
             step = plan.at(t)
             if step is not None and step.index != self.marked:
                 self.marked = step.index
-                assert isinstance(run.ledger, Ledger)  # steps need processes 1 (TrafficConfig)
+                assert isinstance(run.ledger, Ledger)  # the shape ticks where the ledger is
                 run.ledger.note("step", index=step.index, diners=step.diners, t=time.time())
             if run.stop_reason is not None:
                 return None  # stopped (run time, signal, budget): the ramp ends too
