@@ -140,9 +140,31 @@ def test_locust_is_started_hermetically(tmp_path: Path, monkeypatch: pytest.Monk
     assert argv[argv.index("--json-file") + 1] == str(tmp_path / "locust")  # pitfall 11
     assert argv[argv.index("--stop-timeout") + 1] == "17"
     monkeypatch.setenv("LOCUST_USERS", "500")
-    env = locust_env(tmp_path / "cfg.json", tmp_path)
+    monkeypatch.delenv("GEVENT_RESOLVER", raising=False)
+    env = locust_env(tmp_path / "cfg.json", tmp_path, config)
     assert not any(key.startswith("LOCUST_") for key in env)
     assert env["HOME"] == str(tmp_path)
+    assert env["GEVENT_RESOLVER"] == "block"  # 127.0.0.1 and localhost need no DNS
+
+
+@pytest.mark.parametrize(
+    ("service_url", "resolver"),
+    [
+        ("http://[::1]:8091", "block"),
+        ("http://10.0.0.7:8091", "block"),
+        ("http://pizza.example.org:8091", None),
+    ],
+)
+def test_the_blocking_resolver_only_where_no_name_server_is_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, service_url: str, resolver: str | None
+) -> None:
+    monkeypatch.delenv("GEVENT_RESOLVER", raising=False)
+    config = TrafficConfig.from_data(
+        base_config(tmp_path, service_url=service_url, allow_remote=True)
+    )
+    assert locust_env(tmp_path / "cfg.json", tmp_path, config).get("GEVENT_RESOLVER") == resolver
+    monkeypatch.setenv("GEVENT_RESOLVER", "ares")  # the user's own choice stands
+    assert locust_env(tmp_path / "cfg.json", tmp_path, config)["GEVENT_RESOLVER"] == "ares"
 
 
 # Events -----------------------------------------------------------------------------------------

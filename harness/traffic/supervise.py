@@ -128,7 +128,7 @@ class Supervisor:
     ) -> subprocess.Popen[bytes]:
         """One Locust process in its own session (our group's SIGTERM reaches us; we stop it),
         in an empty directory (no locust.conf or pyproject.toml [tool.locust] from our cwd)."""
-        env = locust_env(self.config_path, home)
+        env = locust_env(self.config_path, home, self.config)
         env[ROLE_ENV] = role or self.cluster.locust_role
         if log_path is None:  # a remote worker: Locust's output is ours
             return subprocess.Popen(
