@@ -127,6 +127,21 @@ def test_the_scale_rows_pass_when_every_target_is_met() -> None:
     assert rows["scale_cpu_order"].median == pytest.approx(10 * 20 / 480)
 
 
+def test_the_machines_ceiling_is_its_cores_over_the_cpu_one_order_costs() -> None:
+    # the figures of a bench run here: service 81 %, factory 57 %, diners 44 % of a core at
+    # 305 ok orders/s is 5.97 ms of CPU an order: two cores pay for 335 orders/s, not 500
+    usage = StepUsage(
+        20.0, {"service": 81, "factory": 57, "diners": 44}, 95.0, {"diners": 290}, 8e3
+    )
+    top = StepResult(2, 7_500, 0.0, 20.0, 6100, 6100, 305.0, 5.4, 0.0, usage=usage)
+    rows = scale([ramp_step(2_500, 124, 5, 150), top], service=406)
+    assert rows["scale_cost"].median == pytest.approx(10 * 182 / 305)
+    assert rows["scale_cost_factory"].median == pytest.approx(10 * 57 / 305)
+    ceiling = 1000 * CORES / (10 * 182 / 305)
+    assert rows["scale_ceiling"].median == pytest.approx(ceiling)
+    assert rows["scale_ceiling_need"].median == pytest.approx(ceiling / 500)
+
+
 def test_each_scale_target_can_fail() -> None:
     broke = ramp_step(10_000, 300, 70 * CORES, 390, broken="p95 3.1 s > 1 s")
     rows = scale([ramp_step(2_500, 124, 5, 150), broke], service=None)

@@ -21,6 +21,7 @@ from harness.errors import ServerError
 from harness.load.config import Load
 from harness.load.measure import StepResult
 from harness.load.ramp import ConfigResult, Ramp
+from harness.load.usage import PARTS
 from harness.traffic.steps import StepPlan
 
 DINERS = (2_500, 5_000, 10_000)
@@ -93,6 +94,7 @@ def scale_rows(run: ScaleRun) -> list[Row]:
             Row("scale_cpu_order", "  diners' CPU per ok order", "ms", [per_order]),
             Row("scale_cpu_diner", "  diners' CPU per diner-minute", "ms", [per_diner_min]),
         ]  # fmt: skip
+        rows += ceiling_rows(top)
     first = steps[0].usage
     if usage is not None and first is not None and top.diners > steps[0].diners:
         grown = usage.rss_mb.get("diners", 0.0) - first.rss_mb.get("diners", 0.0)
@@ -102,6 +104,24 @@ def scale_rows(run: ScaleRun) -> list[Row]:
             Row("scale_rss", "  diners' memory at the top step", "MB", [usage.rss_mb["diners"]])
         )
     return rows
+
+
+def ceiling_rows(top: StepResult) -> list[Row]:
+    """Why the machine, not the diners, sets the limit: the CPU one ok order costs each part at
+    the top step, and the orders/s every core together could pay for at that cost."""
+    assert top.usage is not None
+    if not top.good_per_s:
+        return []
+    cost = {p: 10 * top.usage.cpu_percent.get(p, 0.0) / top.good_per_s for p in PARTS}
+    ceiling = 1000 * _cores() / max(sum(cost.values()), 1e-9)
+    need = DINERS[-1] / (sum(THINK_S) / 2)
+    return [
+        Row("scale_cost", "  CPU per ok order, all parts", "ms", [sum(cost.values())]),
+        *(Row(f"scale_cost_{p}", f"    {p}", "ms", [cost[p]]) for p in PARTS),
+        Row("scale_ceiling", "  this machine's ceiling: cores / that", "orders/s", [ceiling]),
+        Row("scale_ceiling_need", f"  ceiling / what {DINERS[-1]:,} diners order",
+            "ratio", [ceiling / need]),
+    ]  # fmt: skip
 
 
 def _cores() -> int:
