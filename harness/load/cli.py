@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 
 from harness.durations import parse_duration
-
-MAX_PROCESSES = 64
+from harness.runner.cli import processes_arg
 
 
 def _duration(text: str) -> float:
@@ -27,13 +26,6 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("give at least 1")
-    return value
-
-
-def _processes(text: str) -> int:
-    value = _positive(text)
-    if value > MAX_PROCESSES:
-        raise argparse.ArgumentTypeError(f"at most {MAX_PROCESSES} Locust processes")
     return value
 
 
@@ -60,7 +52,7 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
     load.add_argument("--max-diners", type=_positive, metavar="N", help="stop the ramp at N diners")
     load.add_argument(
         "--processes",
-        type=_processes,
+        type=processes_arg,
         metavar="N",
         help="run the diners in N Locust processes (a master and N workers on 127.0.0.1; "
         "default: the scenario's load.processes, 1)",

@@ -26,7 +26,7 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
     )
     run.add_argument(
         "--jobs",
-        type=_processes,
+        type=processes_arg,
         default=None,
         metavar="N",
         help="a suite's runs at once (default: all of them, up to 5 a core; a run mostly "
@@ -57,7 +57,7 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
     add_service_options(run)
     run.add_argument(
         "--processes",
-        type=_processes,
+        type=processes_arg,
         default=None,
         metavar="N",
         help="run the diners in a Locust master and N worker processes on 127.0.0.1 "
@@ -161,7 +161,8 @@ def _scale(text: str) -> float | str:
     return scale
 
 
-def _processes(text: str) -> int:
+def processes_arg(text: str) -> int:
+    """A whole number of processes from 1 to 64 (`--processes`, `--jobs`)."""
     if not text.isdigit() or not 1 <= int(text) <= 64:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 64")
     return int(text)
