@@ -19,7 +19,7 @@ from harness.traffic.command import locust_argv, locust_env
 from harness.traffic.config import STOP_SIGNAL, TrafficConfig
 from harness.traffic.events import EventsError, OrderEvent, read_events, tail_events
 from harness.traffic.ledger import Ledger, accounting_problems
-from harness.traffic.outcomes import classify, find_report_url, is_timeout
+from harness.traffic.outcomes import Classification, classify, find_report_url, is_timeout
 from harness.traffic.pizza import PizzaCheck, PizzaVerifier
 from harness.traffic.supervise import Supervisor
 
@@ -291,6 +291,16 @@ def test_no_usable_answer_is_an_error_or_a_timeout(verifier: PizzaVerifier) -> N
     assert judge(verifier, 200, b"not json")[0] == "error"
     assert judge(verifier, 200, [1, 2])[0] == "error"
     assert judge(verifier, 0, None)[0] == "error"
+
+
+def test_locust_groups_every_timeout_under_one_failure_text() -> None:
+    slow, slower = (
+        Classification("timed_out", f"no answer after {s} s") for s in ("32.462", "35.195")
+    )
+    assert slow.failure == slower.failure == "no answer within the order timeout"
+    refused = Classification("error", "no answer: ConnectionRefusedError")
+    assert refused.failure == refused.detail
+    assert Classification("bad_pizza", "").failure == "bad_pizza"
 
 
 def test_no_jwks_means_error_not_bad_pizza(signer: PizzaSigner) -> None:

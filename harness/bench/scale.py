@@ -6,7 +6,8 @@ of that one run, or the service row's median of the same bench.
 Rows: the most diners held at p95 < 1 s (of 2,500, 5,000, 10,000); ok orders/s at the top step;
 that over the smaller of what the think time predicts (diners / mean think) and the service
 row's capacity; the diners' processes' CPU as % of the machine, CPU ms per ok order and per diner
-per minute, and memory per diner (the resident-memory slope between the first and top steps).
+per minute, and memory per diner (the resident-memory slope between the first and top steps);
+the CPU an ok order costs each part and the orders/s the machine's cores could pay for at that.
 """
 
 from __future__ import annotations

@@ -140,7 +140,7 @@ class Diner(FastHttpUser):
                 if verdict.success:
                     resp.success()
                 else:
-                    resp.failure(verdict.detail or verdict.outcome)
+                    resp.failure(verdict.failure)
                 seen = True
                 event = self._event(resp.request_meta, resp.status_code, verdict)
         finally:

@@ -30,6 +30,14 @@ class Classification:
         """Whether Locust should count the request as a success (a pizza was made)."""
         return self.outcome in ("ok", "slow")
 
+    @property
+    def failure(self) -> str:
+        """What Locust groups its failures by: without the attempt's own figures (a 10,000-diner
+        run had a row per timeout in locust_failures.csv, `no answer after 32.462 s`, ...)."""
+        if self.outcome == "timed_out":
+            return "no answer within the order timeout"
+        return self.detail or self.outcome
+
 
 def classify(
     *,
