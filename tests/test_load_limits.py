@@ -13,6 +13,7 @@ import pytest
 
 from harness.bench.report import Row, missed
 from harness.bench.scale import ScaleRun, scale_rows
+from harness.cli import build_parser
 from harness.factory.faults import FaultSpec
 from harness.load.limiter import what_limited
 from harness.load.measure import StepResult
@@ -43,6 +44,7 @@ def test_a_process_that_ended_in_the_window_never_makes_usage_negative() -> None
     assert u.cpu_percent["diners"] == 0.0 and u.machine_percent == 0.0
 
 
+@pytest.mark.slow  # starts a child process
 def test_a_reading_of_this_process_tree_counts_its_children() -> None:
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
     try:
@@ -170,12 +172,10 @@ def test_a_steps_ramp_may_run_in_several_locust_processes(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("value", ["0", "65", "two"])
-def test_load_processes_out_of_bounds_is_a_usage_error(value: str) -> None:
-    argv = [sys.executable, "-m", "harness", "load", "scenarios/seed-incident.yaml"]
-    done = subprocess.run(
-        [*argv, "--processes", value],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 2 and "--processes" in done.stderr
+def test_load_processes_out_of_bounds_is_a_usage_error(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit:
+        build_parser().parse_args(["load", "scenarios/seed-incident.yaml", "--processes", value])
+    assert exit.value.code == 2
+    assert "--processes" in capsys.readouterr().err

@@ -9,6 +9,7 @@ import math
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from harness.traffic.config import CONFIG_ENV, TrafficConfig
 
@@ -69,7 +70,8 @@ def locust_env(config_path: Path, home: Path, config: TrafficConfig) -> dict[str
             "PYTHONUNBUFFERED": "1",
         }
     )
-    if "GEVENT_RESOLVER" not in env and all(map(needs_no_dns, config.hosts())):
+    hosts = {urlsplit(url).hostname or "" for url in (config.service_url, config.jwks_url)}
+    if "GEVENT_RESOLVER" not in env and all(map(needs_no_dns, hosts)):
         env["GEVENT_RESOLVER"] = "block"
     return env
 

@@ -159,10 +159,6 @@ class TrafficConfig(BaseModel):
         base = (info.context or {}).get("base")
         return (Path(base) if base is not None else Path.cwd()).absolute() / value
 
-    def hosts(self) -> set[str]:
-        """The hosts the diners connect to: the service's and the factory's (its JWKS)."""
-        return {urlsplit(url).hostname or "" for url in (self.service_url, self.jwks_url)}
-
     def fingerprint_json(self) -> str:
         """What master and workers must agree on: everything but where the master writes."""
         return self.model_dump_json(exclude=MASTER_FILES)
