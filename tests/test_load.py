@@ -180,6 +180,27 @@ def test_a_healthy_ramp_writes_the_capacity_table(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_ramp_in_a_master_and_two_workers_keeps_the_exact_accounting(tmp_path: Path) -> None:
+    path = scenario_file(tmp_path, {"steps": TINY, "processes": 1})
+    reports = tmp_path / "reports"
+    args = ["load", str(path), "--only", "healthy", "--processes", "2"]
+    done = harness(*args, "--report-dir", str(reports))
+    assert done.returncode == ExitCode.OK, done.stdout + done.stderr
+    folder = run_folder(reports)
+    (healthy,) = json.loads((folder / "capacity.json").read_text())["configurations"]
+    assert [s["diners"] for s in healthy["steps"]] == [2, 4]  # the master's step marks
+    assert all(s["orders"] > 0 and s["error_ratio"] == 0 for s in healthy["steps"])
+    summary = json.loads((folder / "healthy" / "traffic-summary.json").read_text())
+    workers = summary["workers"]
+    assert summary["processes"] == 2 and len(workers) == 2
+    assert all(w["done"] and w["digest_matches"] and w["attempts"] > 0 for w in workers)
+    lines = (folder / "healthy" / "orders.jsonl").read_text().splitlines()
+    orders = [line for line in lines if '"kind":"step"' not in line.replace(" ", "")]
+    assert summary["attempts"] == sum(w["received"] for w in workers) == len(orders)
+    assert "a Locust master and 2 workers" in (folder / "capacity.md").read_text()
+
+
+@pytest.mark.slow
 def test_a_latency_degradation_breaks_p95_at_the_first_step(tmp_path: Path) -> None:
     load = {
         "steps": TINY,
