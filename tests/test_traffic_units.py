@@ -61,13 +61,13 @@ def test_relative_paths_mean_one_place_whatever_folder_locust_runs_in(
     monkeypatch.chdir(tmp_path)
     relative = {"events_path": "run/orders.jsonl", "summary_path": "run/s.json"}
     built = TrafficConfig.from_data(base_config(tmp_path, locust_prefix="run/locust", **relative))
-    assert built.events_path == tmp_path / "run" / "orders.jsonl"
-    assert built.locust_prefix == tmp_path / "run" / "locust"
+    assert built.events_path == Path.cwd() / "run" / "orders.jsonl"
+    assert built.locust_prefix == Path.cwd() / "run" / "locust"
     hand = tmp_path / "cfg" / "traffic.json"
     hand.parent.mkdir()
     hand.write_text(json.dumps(base_config(tmp_path, **relative)))
     monkeypatch.chdir(hand.parent.parent.parent)
-    assert TrafficConfig.load(hand).events_path == tmp_path / "cfg" / "run" / "orders.jsonl"
+    assert TrafficConfig.load(hand).events_path == hand.parent.absolute() / "run" / "orders.jsonl"
 
 
 def test_master_and_worker_agree_on_a_config_that_writes_elsewhere(tmp_path: Path) -> None:

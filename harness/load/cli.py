@@ -54,8 +54,8 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
         "--processes",
         type=processes_arg,
         metavar="N",
-        help="run the diners in N Locust processes (a master and N workers on 127.0.0.1; "
-        "default: the scenario's load.processes, 1)",
+        help="run the diners in N Locust worker processes under a master on 127.0.0.1 "
+        "(1: one plain Locust process; default: the scenario's load.processes, 1)",
     )
     load.add_argument(
         "--report-dir", type=Path, default=Path("reports"), help="where the run folder goes"
@@ -73,6 +73,10 @@ def register(commands: argparse._SubParsersAction, servers: argparse._SubParsers
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.web and args.processes not in (None, 1):
+        from harness.errors import UsageError
+
+        raise UsageError("--web runs Locust's web UI in one process", fix="leave out --processes")
     if args.web:
         from harness.load.web import run_web
 

@@ -107,11 +107,7 @@ class Diner(FastHttpUser):
     # Tasks (weights are set by setup()) -------------------------------------------------------
 
     def order(self) -> None:
-        # Locust kills a thinking diner asynchronously: one that wakes up meanwhile would start
-        # an order only to be killed in flight. Once the run is stopping, start nothing new, and
-        # go back to thinking rather than end: Locust's stop walks its diners and logged an
-        # ERROR for each that had already ended (10,000 lines at a 10,000-diner stop).
-        if self.traffic.stop_reason is not None:
+        if self._stopping():
             return
         if not self._ready():
             return
@@ -147,31 +143,36 @@ class Diner(FastHttpUser):
             if event is None:  # killed at the stop timeout, or interrupted before the verdict
                 why = sys.exc_info()[1]
                 status = getattr(answer, "status_code", 0) or None
-                detail = (
-                    "killed in flight at the stop timeout"
-                    if isinstance(why, GreenletExit)
-                    else "stopped before the attempt was judged"
-                )
+                if isinstance(why, GreenletExit):
+                    detail = "killed in flight at the stop timeout"
+                else:
+                    detail = "stopped before the attempt was judged" + (
+                        f": {describe(why)}" if why else ""
+                    )
+                end = time.time()
                 event = OrderEvent(
-                    diner=self.email,
-                    start=sent_at,
-                    end=time.time(),
-                    outcome="error",
-                    status=status,
-                    detail=short(
-                        f"{detail}: {describe(why)}"
-                        if why and not isinstance(why, GreenletExit)
-                        else detail
-                    ),
-                )
+                    diner=self.email, start=sent_at, end=end, outcome="error", status=status,
+                    detail=short(detail),
+                )  # fmt: skip
             ledger.record(event, seen_by_locust=seen)
 
+    def _stopping(self) -> bool:
+        """Start nothing new: the run is ending (a diner woken meanwhile would be killed in
+        flight). It thinks on rather than ends, as Locust's stop logs an ERROR per ended diner;
+        on a worker whose budget share is spent, nothing ends it but StopUser."""
+        if self.traffic.stop_reason is None:
+            return False
+        if self.traffic.ledger.exhausted:
+            raise StopUser()
+        return True
+
     def history(self) -> None:
-        if self._ready(menu=False):
+        if not self._stopping() and self._ready(menu=False):
             self._call("GET", "/api/order?page=1", NAMES["history"], auth=True)
 
     def menu(self) -> None:
-        self._read_menu()
+        if not self._stopping():
+            self._read_menu()
 
     # Helpers ------------------------------------------------------------------------------------
 

@@ -88,6 +88,7 @@ def step_shape(run: TrafficRun) -> type[LoadTestShape] | None:
         def __init__(self) -> None:
             super().__init__()
             self.marked = -1
+            self.last: tuple[int, float] | None = None
 
         def tick(self) -> tuple[int, float] | None:
             t = self.get_run_time()
@@ -96,9 +97,14 @@ def step_shape(run: TrafficRun) -> type[LoadTestShape] | None:
                 self.marked = step.index
                 assert isinstance(run.ledger, Ledger)  # the shape ticks where the ledger is
                 run.ledger.note("step", index=step.index, diners=step.diners, t=time.time())
-            if run.stop_reason is not None:
-                return None  # stopped (run time, signal, budget): the ramp ends too
-            return plan.tick(t)
+            now = None if run.stop_reason is not None else plan.tick(t)
+            if now is None and run.side is not None:
+                # A shape's None makes Locust's master quit at once: its workers get 0.5 s
+                # and their last orders are lost. The master's own two-step stop ends it.
+                run.request_stop(run.stop_reason or "steps_done")
+                return self.last
+            self.last = now
+            return now  # None: stopped (run time, signal, budget) or done, the ramp ends
 
     return StepRamp
 

@@ -11,7 +11,9 @@ Exit 0 when every run passed and every difference is within its tolerance.
 The two runs are separate, so their diners' think times fall differently: in one the third
 failed order came 6 s after the chaos, in the other 21 s. The engines are compared on their
 delay from the run's own onset, the answer of the N-th affected order (not `ok`) after the
-chaos started, N being what the rule needs to be true (3 for seed-incident's `>= 3`).
+chaos started, N being what the rule needs to be true (3 for seed-incident's `>= 3`; 1 for
+any scenario not in ONSET_ORDERS). A run without a `chaos_started` event has no onset: the
+pair then fails, shown as "no onset".
 """
 
 from __future__ import annotations
@@ -72,9 +74,11 @@ def run(
     firing = next((e.st for e in events if e.kind == "alert" and e.state_to == "firing"), None)
     chaos = next((e.st for e in events if e.kind == "chaos_started"), None)
     affected = tuple(
-        e.st
-        for e in events
-        if isinstance(e, Order) and e.outcome != "ok" and chaos is not None and e.st >= chaos
+        sorted(
+            e.st
+            for e in events
+            if isinstance(e, Order) and e.outcome != "ok" and chaos is not None and e.st >= chaos
+        )
     )
     output = done.stdout + done.stderr
     return Run(backend, done.returncode, output, run_dirs[0], firing, chaos, affected)
@@ -94,7 +98,7 @@ def _cell(r: Run, orders: int) -> str:
     if r.firing_st is None:
         return f"never (exit {r.exit_code})"
     onset, delay = r.onset(orders), r.delay(orders)
-    after = "" if delay is None else f", +{delay:.1f} s after onset {onset:.1f} s"
+    after = ", no onset" if delay is None else f", {delay:+.1f} s after onset {onset:.1f} s"
     return f"{r.firing_st:.1f} s{after} (exit {r.exit_code})"
 
 
