@@ -123,6 +123,22 @@ def auto_scale(scenario: Scenario, cap: float, push_interval_s: float | None = N
     return ScaleLimit(max(1.0, math.floor(tightest.scale)), tightest.rule, tightest.why)
 
 
+def wall_load(scenario: Scenario) -> str:
+    """What the compressed traffic asks of a team's service in wall time: thinking diners at
+    60x send 60 times their real-time orders (300 diners: the orders of 18,000)."""
+    traffic, scale = scenario.traffic, scenario.time_scale
+    mean = sum(traffic.think_time) / 2
+    if mean <= 0:
+        return f"load: {traffic.diners} diners without pauses, as fast as the service answers"
+    rate = traffic.diners / mean * scale
+    low, high = (f"{t:g}" for t in traffic.think_time)
+    return (
+        f"load at {scale:g}x: {traffic.diners} diners thinking {low}-{high} s send about "
+        f"{rate:,.1f} orders/s of wall time, what {traffic.diners * scale:,.0f} diners send in "
+        f"real time; a service that cannot keep up times out orders before the chaos starts"
+    )
+
+
 def check_scale(scenario: Scenario, scale: float, push_interval_s: float | None = None) -> None:
     """ConfigError (exit 2) when `scale` breaks a rule, naming it and the largest scale that
     works."""

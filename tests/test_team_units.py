@@ -22,7 +22,7 @@ from harness.runner.stack import Stack
 from harness.runner.warmup import missing, too_slow_for_scale
 from harness.scenario import load_scenario
 from harness.timeline import Timeline
-from harness.timescale import auto_scale, check_scale, limits
+from harness.timescale import auto_scale, check_scale, limits, wall_load
 
 FACTORY = "http://127.0.0.1:8091"
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
@@ -95,6 +95,19 @@ def test_the_diners_own_series_do_not_limit_the_scale(tmp_path: Path) -> None:
     rules = [{"alert": "D", "expr": 'sum(increase(diner_orders_total{outcome="failed"}[1m])) > 2'}]
     s = scenario(tmp_path, rules, metrics="push", telemetry_port=9464)
     assert s.time_scale == 60
+
+
+def test_the_wall_load_says_what_the_compressed_diners_ask_of_the_service(tmp_path: Path) -> None:
+    rules = [{"alert": "D", "expr": 'sum(increase(diner_orders_total{outcome="failed"}[1m])) > 2'}]
+    s = scenario(tmp_path, rules, metrics="push", telemetry_port=9464)
+    crowd = s.model_copy(update={"traffic": s.traffic.model_copy(update={"diners": 300})})
+    crowd.traffic.think_time = (10.0, 30.0)
+    line = wall_load(crowd)  # 300 / 20 s x 60: the orders of 18,000 diners in real time
+    assert "300 diners thinking 10-30 s send about 900.0 orders/s" in line
+    assert "what 18,000 diners send in real time" in line
+    eager = crowd.model_copy(update={"traffic": crowd.traffic.model_copy()})
+    eager.traffic.think_time = (0.0, 0.0)
+    assert "without pauses" in wall_load(eager)
 
 
 def test_an_explicit_scale_that_breaks_a_rule_is_refused_naming_it(tmp_path: Path) -> None:

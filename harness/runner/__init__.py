@@ -49,6 +49,7 @@ from harness.timeline import (
     Timeline,
     read_timeline,
 )
+from harness.timescale import wall_load
 from harness.verdict import checks, exit_code
 
 
@@ -131,6 +132,7 @@ def execute(
         for name, url in (("factory", stack.factory_url), ("service", stack.service_url)):
             timeline.add(ServerStarted(name=name, url=url))
         if scenario.service.url is not None:  # a team's service: is it wired to our factory?
+            print(wall_load(scenario), flush=True)
             loop.state.orders_before = orders_before(scenario, stack)
             loop.state.probe_item, took = canary(stack, scenario)
             loop.state.probes += CANARIES  # orders the service counted, not the diners'
