@@ -102,10 +102,8 @@ def run_load(
     report_dir: Path = Path("reports"),
     progress: Progress = stderr,
 ) -> int:
-    scenario = load_scenario(path)  # bad scenario: exit 2, nothing started
-    if processes is not None:
-        load = scenario.load.model_copy(update={"processes": processes})
-        scenario = scenario.model_copy(update={"load": load})
+    given = {} if processes is None else {"load__processes": processes}
+    scenario = load_scenario(path, overrides=given)  # bad scenario: exit 2, nothing started
     load = scenario.load
     configs = select(load, only)
     plan = plan_for(load, step_time, max_diners)
