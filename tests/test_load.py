@@ -114,6 +114,22 @@ def test_traffic_config_takes_steps_up_to_its_diners(tmp_path: Path) -> None:
         TrafficConfig.from_data({**base, "diners": 2})
 
 
+def test_a_steps_ramp_may_run_in_several_locust_processes(tmp_path: Path) -> None:
+    plan = StepPlan(start=10, step=10, max=20, step_s=5)
+    config = TrafficConfig(
+        service_url="http://127.0.0.1:1",
+        jwks_url="http://127.0.0.1:2/.well-known/jwks.json",
+        events_path=tmp_path / "orders.jsonl",
+        summary_path=tmp_path / "summary.json",
+        locust_prefix=tmp_path / "locust",
+        diners=20,
+        run_time_s=10,
+        steps=plan,
+        processes=2,
+    )
+    assert config.processes == 2 and config.steps == plan
+
+
 # The scenario's load: section --------------------------------------------------------------
 
 

@@ -19,8 +19,6 @@ from harness.load.limiter import what_limited
 from harness.load.measure import StepResult
 from harness.load.ramp import ConfigResult
 from harness.load.usage import Reading, StepUsage, between, read
-from harness.traffic.config import TrafficConfig
-from harness.traffic.steps import StepPlan
 
 CORES = os.cpu_count() or 1
 
@@ -153,22 +151,6 @@ def test_each_scale_target_can_fail() -> None:
     # the service row's capacity bounds the prediction when it is the smaller
     slow_service = scale([ramp_step(2_500, 124, 5, 150), broke], service=310)
     assert slow_service["scale_ratio"].median == pytest.approx(300 / 310)
-
-
-def test_a_steps_ramp_may_run_in_several_locust_processes(tmp_path: Path) -> None:
-    plan = StepPlan(start=10, step=10, max=20, step_s=5)
-    config = TrafficConfig(
-        service_url="http://127.0.0.1:1",
-        jwks_url="http://127.0.0.1:2/.well-known/jwks.json",
-        events_path=tmp_path / "orders.jsonl",
-        summary_path=tmp_path / "summary.json",
-        locust_prefix=tmp_path / "locust",
-        diners=20,
-        run_time_s=10,
-        steps=plan,
-        processes=2,
-    )
-    assert config.processes == 2 and config.steps == plan
 
 
 @pytest.mark.parametrize("value", ["0", "65", "two"])
