@@ -10,7 +10,6 @@ belongs to the step in whose window it ended.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from harness.durations import format_duration
 from harness.load.config import LoadExpect
 from harness.load.usage import StepUsage
+from harness.numbers import percentile
 from harness.traffic.events import OUTCOMES, EventsError, OrderEvent
 
 GOOD = ("ok", "slow")
@@ -103,10 +103,7 @@ def warmup_s(step_s: float, spawn_s: float = 0.0) -> float:
 
 def p95(values: list[float]) -> float | None:
     """Nearest-rank 95th percentile (None of nothing)."""
-    if not values:
-        return None
-    ranked = sorted(values)
-    return ranked[max(0, math.ceil(0.95 * len(ranked)) - 1)]
+    return percentile(values, 95)
 
 
 def measure_steps(

@@ -6,11 +6,11 @@ so `harness report RUN_DIR` rebuilds the same figures from `timeline.jsonl`.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from harness.numbers import percentile
 from harness.results import MILESTONES, milestones, order_counts
 from harness.timeline import (
     Acknowledged,
@@ -161,14 +161,6 @@ def latency(order: object, time_scale: float) -> float | None:
     if start <= 0 or answered < start:
         return None
     return (answered - start) * time_scale
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """The nearest-rank percentile (what a person checks by counting), None for no values."""
-    if not values:
-        return None
-    ranked = sorted(values)
-    return ranked[max(0, math.ceil(q / 100 * len(ranked)) - 1)]
 
 
 def incident_p95(facts: Facts) -> float | None:

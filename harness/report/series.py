@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from harness.report.facts import Facts, latency, percentile
+from harness.numbers import percentile
+from harness.report.facts import Facts, latency
 
 # What a diner felt, in the order the bars stack: the outcome classes of the charts and banner.
 CLASSES: dict[str, tuple[str, ...]] = {
