@@ -74,3 +74,8 @@ def format_duration(seconds: float) -> str:
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+def signed_duration(seconds: float) -> str:
+    """A time before or after a moment: `+1m32s`, `-27.4s`."""
+    return ("+" if seconds >= 0 else "-") + format_duration(abs(seconds))

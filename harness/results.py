@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from harness.durations import format_duration
+from harness.durations import format_duration, signed_duration
 from harness.timeline import (
     Accounting,
     Acknowledged,
@@ -133,7 +133,7 @@ def render(data: dict[str, Any]) -> str:
             lines.append(f"  {row['milestone']:<38} {'-':>9} {'-':>12} {'-':>8}")
             continue
         since = row["since_chaos_s"]
-        after = "-" if since is None else ("+" if since >= 0 else "-") + format_duration(abs(since))
+        after = "-" if since is None else signed_duration(since)
         lines.append(
             f"  {row['milestone']:<38} {format_duration(row['scenario_s']):>9} "
             f"{after:>12} {row['wall_s']:>7.2f}s"

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from harness.durations import format_duration
+from harness.durations import signed_duration
 from harness.errors import ExitCode, UsageError
 from harness.scenario import ScenarioError, load_scenario
 
@@ -173,8 +173,7 @@ def _collect(member: Member) -> None:
 def _since_chaos(summary: dict[str, Any], milestone: str) -> str:
     for row in summary.get("milestones", []):
         if row["milestone"] == milestone and row.get("since_chaos_s") is not None:
-            since = row["since_chaos_s"]
-            return ("+" if since >= 0 else "-") + format_duration(abs(since))
+            return signed_duration(row["since_chaos_s"])
     return "-"
 
 

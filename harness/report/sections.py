@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from harness.durations import format_duration
+from harness.durations import format_duration, signed_duration
 from harness.report.charts import LOGERRORS, TIMECHART
 from harness.report.document import Block
 from harness.report.facts import Facts, action_text, clock
@@ -153,7 +153,7 @@ def timeline(facts: Facts) -> list[Block]:
     rows = []
     for row in facts.rows:
         since = row["since_chaos_s"]
-        after = "-" if since is None else ("+" if since >= 0 else "-") + dur(abs(since))
+        after = "-" if since is None else signed_duration(since)
         rows.append(
             [
                 row["milestone"],
