@@ -27,6 +27,11 @@ class Chaos:
     spec: dict[str, Any] = field(default_factory=dict)
     end: float | None = None
 
+    @property
+    def name(self) -> str:
+        """What the transitions call it: its spec's name, else its type."""
+        return self.spec.get("name") or self.type
+
     def active(self, now: float) -> bool:
         """True when this chaos acts on orders at `now` (armed, started, not yet over)."""
         started = self.type != "none" and self.start is not None and self.start <= now

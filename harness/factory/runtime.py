@@ -45,15 +45,18 @@ class FactoryRuntime:
 
     def arm(self, spec: FaultSpec, start: ChaosStart, *, by: str) -> Chaos:
         """A new chaos episode of a real chaos type, with a fresh fixCode."""
-        start_at = start.start_date(datetime.now(UTC), self.rng).timestamp()
-        end = None if spec.for_ is None else start_at + spec.for_
+        start_at, end = self._span(spec, start)
         return self.store.arm_chaos(spec.wire(), new_fix_code(), start_at, by=by, end=end)
+
+    def _span(self, spec: FaultSpec, policy: ChaosStart) -> tuple[float, float | None]:
+        """When it starts under `policy` and, with `for`, when it ends (epoch seconds)."""
+        start = policy.start_date(datetime.now(UTC), self.rng).timestamp()
+        return start, None if spec.for_ is None else start + spec.for_
 
     def add_fault(self, spec: FaultSpec, start_policy: ChaosStart) -> dict[str, Any]:
         """An extra fault, acting from its start for `for` seconds (or until removed)."""
         spec = spec.model_copy(update={"name": spec.name or f"{spec.kind}-{secrets.token_hex(3)}"})
-        start = start_policy.start_date(datetime.now(UTC), self.rng).timestamp()
-        end = None if spec.for_ is None else start + spec.for_
+        start, end = self._span(spec, start_policy)
         stored = spec.wire()
         self.store.put_fault(spec.name, stored, start, end)
         return stored

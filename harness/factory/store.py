@@ -150,7 +150,7 @@ class FactoryStore(FaultTable):
                 episode=chaos.episode,
                 by=by,
                 startDate=epoch_to_iso(start),
-                name=spec.get("name") or chaos_type,
+                name=chaos.name,
                 probability=spec.get("probability", 1.0),
             )
         self._changed()
@@ -179,8 +179,9 @@ class FactoryStore(FaultTable):
             self.db.execute(
                 "UPDATE vendor SET chaos_type='none', fix_code=NULL, fix_date=?", (now,)
             )
-            name = before.spec.get("name") or before.type
-            self._transition(event, now, type=before.type, episode=before.episode, by=by, name=name)
+            self._transition(
+                event, now, type=before.type, episode=before.episode, by=by, name=before.name
+            )
         self._changed()
         return "resolved"
 
@@ -194,9 +195,8 @@ class FactoryStore(FaultTable):
                 (at, chaos.episode),
             )
             if cur.rowcount == 1:
-                name = chaos.spec.get("name") or chaos.type
                 self._transition(
-                    "chaos_started", at, type=chaos.type, episode=chaos.episode, name=name
+                    "chaos_started", at, type=chaos.type, episode=chaos.episode, name=chaos.name
                 )
         self._changed()
 
